@@ -1,0 +1,63 @@
+# Pantau: the two commands a new user needs are `make run` and `make test`.
+# Everything downloaded (pip wheels, Kafka jars, the Elasticsearch zip) is cached under
+# PANTAU_CACHE_DIR (default ~/.cache/pantau) and fetched once.
+
+PYTHON ?= python3
+VENV ?= .venv
+PANTAU_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pantau
+export PANTAU_CACHE_DIR
+export PIP_CACHE_DIR := $(PANTAU_CACHE_DIR)/pip
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run demo test test-unit lint typecheck stack-up stack-down stack-status bench eval clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Pantau needs Python 3.11 or later, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: crawl the configured sites once into the embedded store and report.
+run: install
+	$(BIN)/pantau run
+
+## Offline variant: serve the bundled fixture sites locally and run the whole path.
+demo: install
+	$(BIN)/pantau demo
+
+## The whole suite: unit tests plus integration tests on a real Kafka and Elasticsearch,
+## which the suite fetches and starts itself (and stops afterwards).
+test: install
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating that as a failure"; exit 1; fi; \
+	exit $$rc
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+stack-up: install
+	$(BIN)/pantau stack up
+stack-down: install
+	$(BIN)/pantau stack down
+stack-status: install
+	$(BIN)/pantau stack status
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+eval: install
+	$(BIN)/pantau eval
+
+clean:
+	rm -rf $(VENV) .pantau .stack .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,82 @@
+"""Wiring: builds a worker for a named stage from settings and runs it."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from kafka import KafkaConsumer
+from kafka.structs import TopicPartition
+
+from consumers.enrich import DedupStateFollower, EnrichStage
+from consumers.index import IndexStage
+from consumers.worker import Stage, Worker
+from infra.search_index import connect
+from infra.topics import topic_names
+from pantau.config import Settings
+from pantau.enrich.stage import Enricher
+from pantau.kafka_io import make_consumer, make_producer
+from pantau.schema import DeadLetter
+
+logger = logging.getLogger(__name__)
+
+
+def build_worker(stage_name: str, settings: Settings) -> tuple[Worker, list[object]]:
+    """The worker for ``stage_name`` and the extra resources to close after it."""
+    topics = topic_names(settings)
+    producer = make_producer(settings)
+    extras: list[object] = [producer]
+    stage: Stage
+    if stage_name == "enrich":
+        from crawlers.sitespec import load_registry
+
+        founded = {n: s.founded for n, s in load_registry().items() if s.founded}
+        enricher = Enricher(founded=founded)
+        follower = DedupStateFollower(settings, topics.dedup_state)
+        follower.restore(enricher)
+        extras.append(follower)
+        stage = EnrichStage(enricher, producer, topics, follower)
+        source = topics.raw
+    elif stage_name == "index":
+        stage = IndexStage(connect(settings), settings.index_alias)
+        source = topics.enriched
+    else:
+        raise ValueError(f"unknown stage {stage_name!r}")
+    consumer = make_consumer(settings, stage_name, [source])
+    extras.insert(0, consumer)
+    worker = Worker(stage, consumer, producer, topics.dead_letter, max_retries=settings.consumer_max_retries,
+                    group=f"{settings.group_prefix}.{stage_name}")
+    return worker, extras
+
+
+def run_consumer(stage_name: str, settings: Settings, idle_timeout: float | None = None) -> int:
+    worker, extras = build_worker(stage_name, settings)
+    worker.install_signal_handlers()
+    logger.info("consumer started", extra={"stage": stage_name, "group": worker.group})
+    try:
+        return worker.run(idle_timeout=idle_timeout)
+    finally:
+        for resource in extras:
+            resource.close()  # type: ignore[attr-defined]
+
+
+def read_dead_letters(settings: Settings, limit: int = 20, timeout_ms: int = 5000) -> list[DeadLetter]:
+    """The newest ``limit`` dead letters, read without joining a group (so nothing is consumed)."""
+    topic = topic_names(settings).dead_letter
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(partitions)
+        end = consumer.end_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, max(0, end[tp] - limit))
+        letters: list[DeadLetter] = []
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            polled = consumer.poll(timeout_ms=timeout_ms)
+            if not polled:
+                break
+            for records in polled.values():
+                letters.extend(DeadLetter.model_validate(json.loads(r.value)) for r in records)
+        return sorted(letters, key=lambda d: d.failed_at, reverse=True)[:limit]
+    finally:
+        consumer.close()

@@ -1,0 +1,74 @@
+"""The index stage: bulk-upsert enriched articles into Elasticsearch under the alias.
+
+``_id`` is the article id, so replaying a topic rewrites the same documents and the count
+stays put. A document Elasticsearch rejects for its content (a mapping conflict) is
+dead-lettered; throttling and unavailability are outages and are retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError, Elasticsearch
+
+from consumers.documents import to_document
+from consumers.worker import Envelope, Rejected
+from pantau import metrics
+
+logger = logging.getLogger(__name__)
+
+
+class ClusterUnavailable(Exception):
+    """Elasticsearch answered 429 or 5xx for part of a bulk request."""
+
+
+# Bulk item statuses that describe the cluster's state, not the document.
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class IndexStage:
+    name: ClassVar[str] = "index"
+    outage_errors: ClassVar[tuple[type[BaseException], ...]] = (
+        TransportConnectionError, ConnectionTimeout, ClusterUnavailable)
+
+    def __init__(self, es: Elasticsearch, alias: str, refresh: bool = False) -> None:
+        self.es = es
+        self.alias = alias
+        self.refresh = refresh
+
+    def process(self, batch: Sequence[Envelope]) -> list[Rejected]:
+        # Several copies of one article in a batch: the last one wins, as it would in order.
+        latest: dict[str, Envelope] = {}
+        for envelope in batch:
+            latest[envelope.article.id] = envelope
+        operations: list[dict[str, Any]] = []
+        for envelope in latest.values():
+            operations.append({"index": {"_index": self.alias, "_id": envelope.article.id}})
+            operations.append(to_document(envelope.article))
+        try:
+            response = self.es.bulk(operations=operations, refresh=self.refresh)
+        except ApiError as exc:
+            if exc.meta.status in _RETRY_STATUSES:
+                raise ClusterUnavailable(f"bulk request: {exc.meta.status}") from exc
+            raise
+        rejected: list[Rejected] = []
+        retry = 0
+        envelopes = list(latest.values())
+        for envelope, item in zip(envelopes, response["items"], strict=True):
+            result = item["index"]
+            status = result.get("status", 500)
+            if status < 300:
+                metrics.RECORDS.labels(stage=self.name, outcome="indexed").inc()
+            elif status in _RETRY_STATUSES:
+                retry += 1
+            else:
+                error = result.get("error", {})
+                rejected.append(Rejected(envelope, f"elasticsearch {status} {error.get('type')}: {error.get('reason')}"))
+        if retry:
+            # Re-sending the successful ones too is harmless: same ids, same documents.
+            raise ClusterUnavailable(f"{retry} of {len(envelopes)} bulk items throttled or failed")
+        return rejected

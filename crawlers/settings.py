@@ -1,0 +1,24 @@
+"""Scrapy settings shared by every site spider. Per-site politeness comes from the site file."""
+
+BOT_NAME = "pantau"
+SPIDER_MODULES: list[str] = []  # spiders are built from site files, not discovered
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+TELNETCONSOLE_ENABLED = False
+COOKIES_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.normalise.NormalisePipeline": 200,
+    "pipelines.validate.ValidatePipeline": 300,
+    "pipelines.deliver.DeliverPipeline": 900,
+}

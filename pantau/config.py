@@ -1,0 +1,167 @@
+"""Typed settings, validated once at start-up.
+
+Precedence, highest first: explicit overrides (command-line flags), ``PANTAU_*``
+environment variables, the YAML file named by ``--config`` or ``PANTAU_CONFIG``, then
+the defaults below. With neither ``kafka_bootstrap`` nor ``elasticsearch_url`` set,
+Pantau runs embedded: one process, SQLite store.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "PANTAU_"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pantau"
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot be used; the message names the source and the field."""
+
+
+class _YamlFileSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    # Where the engines are. Unset means embedded mode.
+    kafka_bootstrap: str | None = None
+    elasticsearch_url: str | None = None
+    elasticsearch_username: str | None = None
+    elasticsearch_password: SecretStr | None = None
+    elasticsearch_api_key: SecretStr | None = None
+    elasticsearch_ca_certs: Path | None = None
+
+    # Names of things in the engines.
+    topic_prefix: str = Field(default="pantau", pattern=r"^[a-zA-Z0-9._-]+$")
+    index_alias: str = Field(default="pantau-articles", pattern=r"^[a-z0-9._-]+$")
+    group_prefix: str = Field(default="pantau", pattern=r"^[a-zA-Z0-9._-]+$")
+    topic_partitions: int = Field(default=6, ge=1, le=1000)
+    topic_replication: int = Field(default=1, ge=1, le=10)
+
+    # Local state: embedded store, producer spool, dedup state.
+    data_dir: Path = Path(".pantau")
+    # Downloads (Kafka jars, Elasticsearch zip, pip wheels); fetched once, reused.
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    # The local stack's data and logs (``pantau stack up``).
+    stack_dir: Path = Path(".stack")
+    stack_kafka_port: int = Field(default=9092, ge=1, le=65535)
+    stack_kafka_controller_port: int = Field(default=9093, ge=1, le=65535)
+    stack_elasticsearch_port: int = Field(default=9200, ge=1, le=65535)
+    stack_kafka_version: str = "4.1.1"
+    stack_elasticsearch_version: str = "9.5.0"
+    stack_kafka_heap: str = "512m"
+    stack_elasticsearch_heap: str = "768m"
+
+    # Crawling.
+    sites: list[str] = Field(default_factory=list)
+    crawl_max_articles: int = Field(default=200, ge=1)
+    user_agent: str = "PantauBot/0.1 (+https://github.com/pantau-monitor/pantau; election-neutrality monitor)"
+
+    # Delivery.
+    producer_retries: int = Field(default=5, ge=0)
+    producer_delivery_timeout_ms: int = Field(default=30_000, ge=1000)
+    consumer_batch_size: int = Field(default=500, ge=1)
+    consumer_max_retries: int = Field(default=5, ge=0)
+
+    # Operations.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+    _config_file_values: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlFileSource(settings_cls, cls._config_file_values))
+
+    @model_validator(mode="after")
+    def _engines_together(self) -> Settings:
+        # Half a distributed setup would silently split the data between two stores.
+        if bool(self.kafka_bootstrap) != bool(self.elasticsearch_url):
+            raise ValueError(
+                "set both kafka_bootstrap and elasticsearch_url (distributed mode) or neither (embedded mode)"
+            )
+        return self
+
+    @property
+    def mode(self) -> Literal["embedded", "kafka"]:
+        return "kafka" if self.kafka_bootstrap else "embedded"
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "pantau.sqlite3"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot be read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path}: not valid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config file {path}: expected a mapping of setting names, got {type(loaded).__name__}")
+    known = set(Settings.model_fields)
+    unknown = sorted(str(k) for k in loaded if k not in known)
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting(s): {', '.join(unknown)}")
+    return loaded
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build :class:`Settings`, failing with one clear :class:`ConfigError` naming the bad field."""
+    path = config_file or os.environ.get(ENV_PREFIX + "CONFIG")
+    file_values = _read_config_file(Path(path)) if path else {}
+    Settings._config_file_values = file_values
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            if field in clean:
+                where = f"option {field}"
+            elif (ENV_PREFIX + field.upper()) in os.environ:
+                where = f"environment {ENV_PREFIX}{field.upper()}"
+            elif field in file_values:
+                where = f"config file {path}: {field}"
+            else:
+                where = field
+            problems.append(f"{where}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from exc
+    finally:
+        Settings._config_file_values = {}

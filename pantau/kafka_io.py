@@ -1,0 +1,45 @@
+"""Kafka clients configured the one way Pantau uses them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.codec import has_zstd
+
+from pantau.config import Settings
+
+
+def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    """An idempotent producer: acks from all in-sync replicas, retries without duplicates."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "client_id": "pantau",
+        "acks": "all",
+        "enable_idempotence": True,
+        "compression_type": "zstd" if has_zstd() else "gzip",
+        "linger_ms": 20,
+        "delivery_timeout_ms": settings.producer_delivery_timeout_ms,
+        "request_timeout_ms": min(30_000, settings.producer_delivery_timeout_ms - 1),
+        "key_serializer": lambda k: k if isinstance(k, bytes) else k.encode("utf-8"),
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def make_consumer(settings: Settings, group: str, topics: list[str], **overrides: Any) -> KafkaConsumer:
+    """A group consumer that commits only when told to (after the side effect is acknowledged)."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": f"{settings.group_prefix}.{group}",
+        "client_id": f"pantau-{group}",
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_records": settings.consumer_batch_size,
+        "isolation_level": "read_committed",
+    }
+    config.update(overrides)
+    consumer = KafkaConsumer(**config)
+    if topics:
+        consumer.subscribe(topics)
+    return consumer

@@ -1,0 +1,62 @@
+"""URL canonicalisation: every copy of a page (AMP, paginated, tracked) maps to one URL.
+
+The canonical URL is what :func:`pantau.schema.article_id` hashes, so two fetches of the
+same story through different doors get the same id, the same Kafka key and the same
+Elasticsearch ``_id``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that identify a campaign or a click, never the content.
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_[a-z]+|igshid|ref|ref_src|source|amp|outputType|_ga|yclid)$",
+    re.IGNORECASE,
+)
+
+# Platform-specific alternate forms, rewritten to the canonical path. Each pattern is
+# (regex, replacement) over the path only.
+_PATH_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Disway network (memorandum, radar*): /amp/{id}/{slug} -> /read/{id}/{slug}
+    (re.compile(r"^/amp/(\d+)/([^/]+)"), r"/read/\1/\2"),
+    # Disway pagination: /read/{id}/{slug}/{page} -> /read/{id}/{slug}
+    (re.compile(r"^/read/(\d+)/([^/]+)/\d+$"), r"/read/\1/\2"),
+    # ANTARA: /amp/berita/{id}/{slug} -> /berita/{id}/{slug}
+    (re.compile(r"^/amp/berita/"), r"/berita/"),
+    # WordPress AMP endpoints: /slug/amp -> /slug
+    (re.compile(r"/amp$"), r""),
+)
+
+
+def canonical_url(url: str) -> str:
+    """Return the canonical form of ``url``.
+
+    https scheme, lower-case host without ``www.`` or default port, no fragment, no
+    tracking parameters, remaining parameters sorted, platform AMP and pagination forms
+    rewritten, no trailing slash.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    host = parts.hostname.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    for pattern, replacement in _PATH_RULES:
+        path = pattern.sub(replacement, path)
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False) if not _TRACKING_PARAMS.match(k))
+    )
+    return urlunsplit(("https", host, path or "/", query, ""))
+
+
+def site_host(url: str) -> str:
+    """Host of ``url`` without ``www.``, for matching a page to its site."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
