@@ -89,17 +89,26 @@ class Worker:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
 
-    def run(self, idle_timeout: float | None = None, poll_ms: int = 1000) -> int:
-        """Consume until stopped, or until nothing arrives for ``idle_timeout`` seconds."""
-        last_record = time.monotonic()
+    def run(self, idle_timeout: float | None = None, poll_ms: int = 500, join_timeout: float = 30.0) -> int:
+        """Consume until stopped, or until nothing arrives for ``idle_timeout`` seconds.
+
+        The idle clock starts once the group has assigned partitions (joining takes a
+        few seconds), or after ``join_timeout`` if it never does.
+        """
+        started = time.monotonic()
+        last_record: float | None = None
         while not self.stopping:
             polled = self.consumer.poll(timeout_ms=poll_ms)
             records = [r for batch in polled.values() for r in batch]
+            now = time.monotonic()
             if records:
                 self.handle(records)
-                last_record = time.monotonic()
-            elif idle_timeout is not None and time.monotonic() - last_record > idle_timeout:
-                break
+                last_record = now
+            elif idle_timeout is not None:
+                if last_record is None and (self.consumer.assignment() or now - started > join_timeout):
+                    last_record = now
+                if last_record is not None and now - last_record > idle_timeout:
+                    break
         return self.processed
 
     # --- one batch ----------------------------------------------------------------------

@@ -46,10 +46,10 @@ def canonical_url(url: str) -> str:
     if parts.port and parts.port not in (80, 443):
         host = f"{host}:{parts.port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/")
-    for pattern, replacement in _PATH_RULES:
-        path = pattern.sub(replacement, path)
     if len(path) > 1:
         path = path.rstrip("/")
+    for pattern, replacement in _PATH_RULES:
+        path = pattern.sub(replacement, path)
     query = urlencode(
         sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False) if not _TRACKING_PARAMS.match(k))
     )

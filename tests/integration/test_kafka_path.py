@@ -1,0 +1,166 @@
+"""The whole path on the real engines: fixture site -> Scrapy -> Kafka -> consumers -> Elasticsearch."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.structs import TopicPartition
+
+from consumers.app import build_worker
+from crawlers.fixture_server import FixtureServer
+from infra.search_index import connect, ensure_index
+from infra.topics import ensure_topics, topic_names
+from pantau.config import Settings
+from pantau.schema import Article, DeadLetter, article_id
+from pantau.search import ElasticsearchSearch, SearchQuery
+from tests.conftest import fixture_expectations, invalid_fixture_urls, run_pantau
+
+pytestmark = pytest.mark.integration
+
+
+def crawl_fixture_site(settings: Settings) -> str:
+    with FixtureServer("memorandum") as server:
+        result = run_pantau(settings, "crawl", "--site", "memorandum", "--base-url", server.base_url)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    return result.stdout
+
+
+def consume(settings: Settings, *stages: str) -> None:
+    for stage in stages:
+        worker, extras = build_worker(stage, settings)
+        try:
+            worker.run(idle_timeout=2.0)
+        finally:
+            for resource in extras:
+                resource.close()  # type: ignore[attr-defined]
+
+
+def read_topic(settings: Settings, topic: str) -> list[Any]:
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+                             enable_auto_commit=False, consumer_timeout_ms=3000)
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    end = consumer.end_offsets(partitions)
+    records = []
+    while any(consumer.position(tp) < end[tp] for tp in partitions):
+        for batch in consumer.poll(timeout_ms=2000).values():
+            records.extend(batch)
+    consumer.close()
+    return records
+
+
+def all_documents(settings: Settings) -> dict[str, dict[str, Any]]:
+    es = connect(settings)
+    es.indices.refresh(index=settings.index_alias)
+    hits = es.search(index=settings.index_alias, query={"match_all": {}}, size=100)["hits"]["hits"]
+    return {h["_id"]: h["_source"] for h in hits}
+
+
+def test_fixture_site_reaches_elasticsearch_exactly(kafka_settings: Settings) -> None:
+    crawl_fixture_site(kafka_settings)
+    consume(kafka_settings, "enrich", "index")
+
+    docs = all_documents(kafka_settings)
+    expected = fixture_expectations()
+    assert set(docs) == set(expected)
+    for doc_id, want in expected.items():
+        doc = docs[doc_id]
+        assert doc["title"] == want["title"]
+        assert doc["body"] == want["body"]
+        assert datetime.fromisoformat(doc["published_at"]) == datetime.fromisoformat(str(want["published_at"]))
+        assert doc["published_at"].endswith("+00:00")
+        assert "BACA JUGA" not in doc["body"].upper()
+        assert doc["enrichment"]["dedup"]["cluster_id"]
+
+    # The AMP copy in the feed was indexed under its canonical page.
+    kediri = [d for d in docs.values() if "kediri" in d["canonical_url"]]
+    assert [d["canonical_url"] for d in kediri] == [
+        "https://memorandum.disway.id/read/101250/bawaslu-kota-kediri-klarifikasi-kades-diduga-ikut-kampanye"]
+    assert "/amp/" in kediri[0]["url"]
+
+    hits = ElasticsearchSearch(connect(kafka_settings), kafka_settings.index_alias).search(
+        SearchQuery(text="netralitas"))
+    assert {h.id for h in hits} == {i for i, e in expected.items() if "netral" in str(e["body"]).lower()}
+    assert all(isinstance(h, Article) for h in hits)
+
+
+def test_replaying_the_crawl_leaves_the_count_unchanged(kafka_settings: Settings) -> None:
+    crawl_fixture_site(kafka_settings)
+    consume(kafka_settings, "enrich", "index")
+    first = all_documents(kafka_settings)
+    crawl_fixture_site(kafka_settings)
+    consume(kafka_settings, "enrich", "index")
+    second = all_documents(kafka_settings)
+    assert len(read_topic(kafka_settings, topic_names(kafka_settings).raw)) == 2 * len(first)
+    assert set(second) == set(first)
+    for doc_id in first:
+        assert second[doc_id]["body"] == first[doc_id]["body"]
+
+
+def test_schema_failures_are_dead_lettered_and_consumption_goes_on(kafka_settings: Settings) -> None:
+    topics = topic_names(kafka_settings)
+    # The crawler dead-letters the saved page that has no body.
+    crawl_fixture_site(kafka_settings)
+    crawl_letters = [DeadLetter.model_validate_json(r.value) for r in read_topic(kafka_settings, topics.dead_letter)]
+    assert [(d.stage, d.article_id) for d in crawl_letters] == [
+        ("crawl", article_id(u)) for u in invalid_fixture_urls()]
+    assert "body" in crawl_letters[0].reason
+
+    # Records that reach the raw topic broken are dead-lettered by the consumer, with the reason.
+    good = Article.model_validate({
+        "id": article_id("https://example.id/berita/1"), "url": "https://example.id/berita/1",
+        "canonical_url": "https://example.id/berita/1", "site": "example", "title": "Judul",
+        "body": "Isi berita tentang netralitas ASN.", "fetched_at": "2024-10-01T00:00:00+00:00"})
+    bad_id = good.model_dump(mode="json") | {"id": "0" * 32}
+    producer = KafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap)
+    producer.send(topics.raw, key=b"x", value=b"{not json")
+    producer.send(topics.raw, key=b"y", value=json.dumps(bad_id).encode())
+    producer.send(topics.raw, key=good.id.encode(), value=good.to_json().encode())
+    producer.flush()
+    producer.close()
+    consume(kafka_settings, "enrich", "index")
+
+    letters = [DeadLetter.model_validate_json(r.value) for r in read_topic(kafka_settings, topics.dead_letter)]
+    consumer_letters = [d for d in letters if d.stage == "enrich"]
+    assert len(consumer_letters) == 2
+    reasons = sorted(d.reason for d in consumer_letters)
+    assert reasons[0].startswith("schema:") and "json" in reasons[0].lower()
+    assert "id" in reasons[1] and "not the hash of canonical_url" in reasons[1]
+    assert {d.original for d in consumer_letters} >= {"{not json"}
+    # ... and the good record after them went through.
+    assert good.id in all_documents(kafka_settings)
+
+
+def test_unreachable_kafka_spools_and_replays(kafka_settings: Settings, tmp_path: Any) -> None:
+    from pipelines.kafka_delivery import KafkaDelivery
+
+    down = kafka_settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
+    delivery = KafkaDelivery(down, producer=None, connect=False)
+    article = Article.model_validate({
+        "id": article_id("https://example.id/b/2"), "url": "https://example.id/b/2",
+        "canonical_url": "https://example.id/b/2", "site": "example", "title": "Judul",
+        "body": "Isi.", "fetched_at": "2024-10-01T00:00:00+00:00"})
+    delivery.publish(article)
+    delivery.close()
+    assert delivery.spool.pending() == 1
+
+    ensure_topics(kafka_settings)
+    replaying = KafkaDelivery(kafka_settings)  # connects, then drains the spool first
+    replaying.close()
+    assert replaying.spool.pending() == 0
+    raw = read_topic(kafka_settings, topic_names(kafka_settings).raw)
+    assert [r.key.decode() for r in raw] == [article.id]
+
+
+def test_index_setup_is_idempotent(kafka_settings: Settings) -> None:
+    es = connect(kafka_settings)
+    first = ensure_index(es, kafka_settings.index_alias)
+    second = ensure_index(es, kafka_settings.index_alias)
+    assert first == second == f"{kafka_settings.index_alias}-v1"
+    assert sorted(ensure_topics(kafka_settings)) == sorted(topic_names(kafka_settings).all())
+    assert ensure_topics(kafka_settings) == []
