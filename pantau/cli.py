@@ -149,6 +149,24 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if store.count() else EXIT_FAILED
 
 
+def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
+    """Crawl every ``--every`` seconds; each crawl is a fresh process (Scrapy's reactor runs once)."""
+    import subprocess
+    import time
+
+    command = [sys.executable, "-m", "pantau.cli", "crawl"]
+    for site in args.site or []:
+        command += ["--site", site]
+    while True:
+        started = time.monotonic()
+        code = subprocess.call(command)
+        logger.info("scheduled crawl finished", extra={"exit_code": code,
+                                                       "seconds": round(time.monotonic() - started, 1)})
+        if args.once:
+            return code
+        time.sleep(max(0.0, args.every - (time.monotonic() - started)))
+
+
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.search import SearchQuery, parse_when
 
@@ -284,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, cmd_crawl, help_text)
         p.add_argument("--site", action="append", help="site name (repeatable); default: all")
         p.add_argument("--base-url", help="crawl this mirror of the site instead (e.g. the fixture server)")
+    p = add("schedule", cmd_schedule, "crawl repeatedly (the crawler service in docker-compose)")
+    p.add_argument("--every", type=float, default=900.0, help="seconds between crawl starts")
+    p.add_argument("--site", action="append")
+    p.add_argument("--once", action="store_true", help="one crawl, then exit")
     add("demo", cmd_demo, "offline demo: serve the bundled fixture sites locally and run the whole path")
     p = add("search", cmd_search, "search stored articles")
     p.add_argument("text", nargs="*")
