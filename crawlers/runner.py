@@ -48,12 +48,11 @@ class SiteReport:
         return text
 
 
-def scrapy_settings(settings: Settings, delivery: Delivery) -> ScrapySettings:
+def scrapy_settings(settings: Settings) -> ScrapySettings:
     s = ScrapySettings()
     s.setmodule("crawlers.settings", priority="project")
     s.set("USER_AGENT", settings.user_agent, priority="project")
     s.set("LOG_LEVEL", settings.log_level, priority="project")
-    s.set("PANTAU_DELIVERY", delivery, priority="project")
     return s
 
 
@@ -64,10 +63,10 @@ def crawl(settings: Settings, specs: list[SiteSpec], delivery: Delivery,
     ``base_urls`` points named sites at mirrors (the fixture server); ``fast`` drops the
     politeness delay, which only makes sense against such a local mirror.
     """
-    process = CrawlerProcess(scrapy_settings(settings, delivery), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(settings), install_root_handler=False)
     crawlers: list[tuple[SiteSpec, Crawler]] = []
     for spec in specs:
-        spider_cls = spider_for(spec)
+        spider_cls = spider_for(spec, delivery)
         if fast:
             spider_cls.custom_settings = {**(spider_cls.custom_settings or {}), "DOWNLOAD_DELAY": 0,
                                           "AUTOTHROTTLE_ENABLED": False}

@@ -12,6 +12,8 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 TELNETCONSOLE_ENABLED = False
+# A crawler that opens a control port nobody asked for is a surprise to operators.
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 COOKIES_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

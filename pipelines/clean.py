@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from scrapy import Spider
-
 from crawlers.items import ArticleItem
+from pipelines.base import SitePipeline
 
 # Furniture seen across platforms; a site file adds its own in ``drop_paragraphs``.
 FURNITURE = [re.compile(p, re.IGNORECASE) for p in (
@@ -40,9 +39,9 @@ def clean_paragraphs(paragraphs: list[str], title: str, extra: list[re.Pattern[s
     return kept
 
 
-class CleanPipeline:
-    def process_item(self, item: ArticleItem, spider: Spider) -> ArticleItem:
-        extra = spider.spec.drop_patterns if hasattr(spider, "spec") else []
+class CleanPipeline(SitePipeline):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        extra = self.spider.spec.drop_patterns
         item.title = " ".join(item.title.split())
         item.paragraphs = clean_paragraphs(item.paragraphs, item.title, extra)
         return item

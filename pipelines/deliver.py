@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from scrapy import Spider
-from scrapy.crawler import Crawler
-
 from crawlers.items import ArticleItem
 from pantau import metrics
-from pantau.delivery import Delivery
+from pipelines.base import SitePipeline
 
 
-class DeliverPipeline:
-    def __init__(self, delivery: Delivery) -> None:
-        self.delivery = delivery
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DeliverPipeline:
-        return cls(crawler.settings["PANTAU_DELIVERY"])
-
-    def process_item(self, item: ArticleItem, spider: Spider) -> ArticleItem:
+class DeliverPipeline(SitePipeline):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
         assert item.article is not None, "DeliverPipeline runs after ValidatePipeline"
         self.delivery.publish(item.article)
         metrics.RECORDS.labels(stage="crawl", outcome="delivered").inc()
-        spider.crawler.stats.inc_value("pantau/delivered")
+        self.count("pantau/delivered")
         return item

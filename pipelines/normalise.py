@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scrapy import Spider
-
 from crawlers.items import ArticleItem
 from pantau.dates import ResolvedDate, dates_in_text, resolve_published
 from pantau.schema import SCHEMA_VERSION, article_id
 from pantau.urls import canonical_url, site_host
+from pipelines.base import SitePipeline
 
 SOURCE_ORDER = {"meta": 0, "jsonld": 1, "visible": 2, "body": 3}
 
@@ -63,8 +62,7 @@ def normalise(item: ArticleItem, domains: list[str]) -> dict[str, Any]:
     }
 
 
-class NormalisePipeline:
-    def process_item(self, item: ArticleItem, spider: Spider) -> ArticleItem:
-        domains = list(spider.spec.domains) if hasattr(spider, "spec") else []
-        item.fields = normalise(item, domains)
+class NormalisePipeline(SitePipeline):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        item.fields = normalise(item, list(self.spider.spec.domains))
         return item

@@ -8,32 +8,24 @@ from __future__ import annotations
 
 import logging
 
-from scrapy import Spider
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.items import ArticleItem
 from pantau import metrics
-from pantau.delivery import Delivery, dead_letter
+from pantau.delivery import dead_letter
 from pantau.schema import SchemaError, parse_article
+from pipelines.base import SitePipeline
 
 logger = logging.getLogger(__name__)
 
 
-class ValidatePipeline:
-    def __init__(self, delivery: Delivery) -> None:
-        self.delivery = delivery
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler.settings["PANTAU_DELIVERY"])
-
-    def process_item(self, item: ArticleItem, spider: Spider) -> ArticleItem:
+class ValidatePipeline(SitePipeline):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
         try:
             item.article = parse_article(item.fields)
         except SchemaError as exc:
             metrics.RECORDS.labels(stage="crawl", outcome="dead_letter").inc()
-            spider.crawler.stats.inc_value("pantau/dead_letter")
+            self.count("pantau/dead_letter")
             self.delivery.dead_letter(dead_letter("crawl", f"schema: {exc.reason}", item.fields,
                                                   source=item.url, article_id=item.fields.get("id")))
             logger.warning("item failed the schema", extra={"site": item.site, "url": item.url,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from crawlers.extract import extract_article
 from crawlers.items import ArticleItem
 from crawlers.sitespec import SiteSpec
+from pantau.delivery import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ class SiteSpider(scrapy.Spider):
     """Base class; :func:`spider_for` makes the per-site subclass."""
 
     spec: ClassVar[SiteSpec]
+    #: Where validated articles and dead letters go (Kafka or the embedded store).
+    delivery: ClassVar[Delivery]
 
     def __init__(self, base_url: str | None = None, max_articles: int = 200, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -42,6 +45,10 @@ class SiteSpider(scrapy.Spider):
         #: Why requests failed, by exception name: what `pantau run` reports per site.
         self.failures: Counter[str] = Counter()
         self.failure_examples: dict[str, str] = {}
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.start_requests():
+            yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         s = self.spec.start
@@ -109,12 +116,13 @@ class SiteSpider(scrapy.Spider):
                                                 "detail": failure.getErrorMessage()})
 
 
-def spider_for(spec: SiteSpec) -> type[SiteSpider]:
-    """The spider class for one site, carrying its politeness settings."""
+def spider_for(spec: SiteSpec, delivery: Delivery) -> type[SiteSpider]:
+    """The spider class for one site, carrying its politeness settings and its delivery."""
     p = spec.politeness
     attrs = {
         "name": spec.name,
         "spec": spec,
+        "delivery": delivery,
         "custom_settings": {
             "DOWNLOAD_DELAY": p.download_delay,
             "CONCURRENT_REQUESTS_PER_DOMAIN": p.concurrency,
