@@ -67,7 +67,8 @@ class IndexStage:
                 retry += 1
             else:
                 error = result.get("error", {})
-                rejected.append(Rejected(envelope, f"elasticsearch {status} {error.get('type')}: {error.get('reason')}"))
+                reason = f"elasticsearch {status} {error.get('type')}: {error.get('reason')}"
+                rejected.append(Rejected(envelope, reason))
         if retry:
             # Re-sending the successful ones too is harmless: same ids, same documents.
             raise ClusterUnavailable(f"{retry} of {len(envelopes)} bulk items throttled or failed")

@@ -61,7 +61,7 @@ def ensure_index(es: Elasticsearch, alias: str) -> str:
     es.indices.put_index_template(name=alias, index_patterns=template["index_patterns"],
                                   template=template["template"], priority=template["priority"])
     if es.indices.exists_alias(name=alias):
-        return next(iter(es.indices.get_alias(name=alias).body))
+        return str(next(iter(es.indices.get_alias(name=alias).body)))
     name = index_name(alias)
     if not es.indices.exists(index=name):
         es.indices.create(index=name, aliases={alias: {"is_write_index": True}})

@@ -23,10 +23,11 @@ def _quote(value: Any) -> str:
 
 
 class KeyValueFormatter(logging.Formatter):
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)  # type: ignore[assignment]  # logs are in UTC
 
     def format(self, record: logging.LogRecord) -> str:
-        base = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%SZ')} {record.levelname} {record.name}: {record.getMessage()}"
+        when = self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ")
+        base = f"{when} {record.levelname} {record.name}: {record.getMessage()}"
         context = {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS and not k.startswith("_")}
         if context:
             base += " " + " ".join(f"{k}={_quote(v)}" for k, v in context.items())

@@ -111,7 +111,7 @@ class Enrichment(_Model):
 class Article(_Model):
     """One news article as it travels between stages."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1  # SCHEMA_VERSION
     id: str = Field(pattern=r"^[0-9a-f]{32}$")
     url: str = Field(pattern=r"^https?://", max_length=4096)
     canonical_url: str = Field(pattern=r"^https?://", max_length=4096)

@@ -27,7 +27,7 @@ def is_furniture(paragraph: str, extra: list[re.Pattern[str]]) -> bool:
 
 
 def clean_paragraphs(paragraphs: list[str], title: str, extra: list[re.Pattern[str]]) -> list[str]:
-    kept = []
+    kept: list[str] = []
     for paragraph in paragraphs:
         text = " ".join(paragraph.split())
         if not text or is_furniture(text, extra):

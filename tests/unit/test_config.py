@@ -38,7 +38,7 @@ def test_bad_value_names_the_source_and_field(tmp_path: Path, monkeypatch: pytes
 def test_unknown_setting_in_file_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text("kafka_bootstrapp: x\n")
-    with pytest.raises(ConfigError, match="unknown setting.*kafka_bootstrapp"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*kafka_bootstrapp"):
         load_settings(config)
 
 

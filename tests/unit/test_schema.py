@@ -44,7 +44,7 @@ def test_schema_errors_name_the_field(changes: dict[str, object], field: str) ->
 
 
 def test_undecodable_json_is_a_schema_error() -> None:
-    with pytest.raises(SchemaError, match="(?i)invalid json"):
+    with pytest.raises(SchemaError, match=r"(?i)invalid json"):
         parse_article(b"{broken")
 
 
