@@ -46,7 +46,7 @@ class FixtureServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 server.requests.append(path)
                 route = server.routes.get(path)

@@ -7,7 +7,6 @@ Settings come from flags, ``PANTAU_*`` variables and ``--config FILE`` (see
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import tempfile
