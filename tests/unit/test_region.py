@@ -165,6 +165,7 @@ def test_kota_baru_spelling_needs_a_cue(gazetteer: Gazetteer) -> None:
         "Polres {k}",
         "Kodim {k}",
         "Kasatpol PP {k}",
+        "Pilkada {k}",
     ],
 )
 def test_institutional_forms_name_the_regency(gazetteer: Gazetteer, form: str) -> None:
@@ -392,6 +393,12 @@ def test_risky_name_after_a_preposition_in_its_province(gazetteer: Gazetteer) ->
     assert pati not in codes(elsewhere)
 
 
+def test_abbreviations_that_are_common_acronyms_need_a_cue(gazetteer: Gazetteer) -> None:
+    tana_tidung = code_of(gazetteer, "Kabupaten Tana Tidung")
+    assert tana_tidung not in codes(tag_regions("KTT", "Presiden menghadiri KTT ASEAN di Laos."))
+    assert primary(tag_regions("Apel", "Bupati KTT memimpin apel netralitas.")) == tana_tidung
+
+
 def test_village_official_title_is_not_kaur(gazetteer: Gazetteer) -> None:
     tags = tag_regions("Perangkat desa", "Kaur Pemerintahan dan Kaur Keuangan desa diminta netral.")
     assert code_of(gazetteer, "Kabupaten Kaur") not in codes(tags)
@@ -401,6 +408,14 @@ def test_risky_bare_name_counts_once_established(gazetteer: Gazetteer) -> None:
     agam = code_of(gazetteer, "Kabupaten Agam")
     tags = tag_regions("Bupati Agam minta ASN netral", "Pegawai di Agam diminta menjaga netralitas.")
     assert [e.region_code for e in tags.evidence] == [agam, agam]
+
+
+def test_risky_name_opening_a_sentence_is_a_word(gazetteer: Gazetteer) -> None:
+    batu = code_of(gazetteer, "Kota Batu")
+    body = "Bawaslu Kota Batu mengawasi ASN. Batu besar menutup jalan desa. Di Batu, ASN diminta netral."
+    tags = tag_regions("Pengawasan", body)
+    starts = [e.start for e in tags.evidence if e.region_code == batu]
+    assert starts == [body.index("Kota Batu"), body.index("Di Batu") + 3]
 
 
 def test_risky_name_followed_by_a_surname_is_a_person(gazetteer: Gazetteer) -> None:
@@ -481,6 +496,14 @@ def test_province_story_with_a_passing_regency(gazetteer: Gazetteer) -> None:
     assert primary(tags) == code_of(gazetteer, "Jawa Timur")
     assert tags.scope == "province"
     assert code_of(gazetteer, "Kabupaten Lumajang") in codes(tags)
+
+
+def test_province_wide_story_over_several_regencies(gazetteer: Gazetteer) -> None:
+    body = "Bawaslu Jatim mencatat pelanggaran di Kabupaten Jember, Kabupaten Lumajang dan Kota Malang."
+    tags = tag_regions("Bawaslu catat pelanggaran netralitas", body)
+    assert primary(tags) == code_of(gazetteer, "Jawa Timur")
+    without_province = tag_regions("Kerja sama", "Pemkab Lumajang dan Pemkot Surabaya meneken kerja sama.")
+    assert primary(without_province) == code_of(gazetteer, "Kabupaten Lumajang")
 
 
 def test_repeated_mentions_add_up(gazetteer: Gazetteer) -> None:
