@@ -42,11 +42,10 @@ _NUMERIC = re.compile(
     r"(?:\s*(WIB|WITA|WIT)\b)?",
     re.IGNORECASE,
 )
-# "Kamis (26/09/2024)" or "Kamis (03/10)": the weekday in front pins the year when it is missing.
-_TEXT_DATE = re.compile(
-    r"\b(Senin|Selasa|Rabu|Kamis|Jum'?at|Sabtu|Minggu|Ahad)\s*,?\s*\(\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\s*\)",
-    re.IGNORECASE,
-)
+# "Kamis (26/09/2024)" or "Kamis (03/10)": the weekday in front pins the year when it is
+# missing. The bracket is matched first and the weekday checked after, which is an order
+# of magnitude faster than an alternation of weekday names over the whole body.
+_TEXT_DATE = re.compile(r"\(\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\s*\)")
 _ZONE_IN_TEXT = re.compile(r"\b(WIB|WITA|WIT)\b", re.IGNORECASE)
 
 
@@ -182,11 +181,13 @@ def dates_in_text(body: str, reference: datetime, default_zone: ZoneInfo = WIB) 
     """Dates written in running text as "Kamis (26/09/2024)" or "Kamis (03/10)", in order."""
     found = []
     for m in _TEXT_DATE.finditer(body):
-        weekday_name, day, month, year = m.groups()
+        weekday = _weekday_before(body, m.start())
+        if weekday is None:
+            continue  # "(1/2)" without a weekday is a fraction or a reference, not a date
+        day, month, year = m.groups()
         d, mo = int(day), int(month)
         if not (1 <= mo <= 12 and 1 <= d <= 31):
             continue
-        weekday = _WEEKDAYS.get(weekday_name.lower())
         y = _full_year(year) if year else _year_for(d, mo, reference, weekday)
         if y is None:
             continue
