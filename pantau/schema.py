@@ -81,7 +81,7 @@ class Dedup(_Model):
     content_hash: str
     cluster_id: str
     duplicate_of: str | None = None
-    #: "exact_url", "exact_content" or "near" when this copy duplicates an earlier one.
+    #: "exact_content" or "near" when this copy duplicates an earlier, different page.
     method: str | None = None
     similarity: float | None = None
 

@@ -40,11 +40,13 @@ def engines() -> Iterator[tuple[str, str]]:
         stack_elasticsearch_port=int(os.environ.get("PANTAU_TEST_ELASTICSEARCH_PORT", "19200")),
     )
     stack = Stack(settings)
+    started_here = not stack.status().running  # a stack started by hand survives the run
     stack.up(timeout=300)
     try:
         yield stack.kafka_bootstrap, stack.elasticsearch_url
     finally:
-        stack.down()
+        if started_here:
+            stack.down()
 
 
 @pytest.fixture
