@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from kafka import KafkaConsumer, KafkaProducer
-from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NoBrokersAvailable
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from kafka.structs import TopicPartition
 
 from consumers.worker import Envelope, Rejected
@@ -64,7 +64,7 @@ class DedupStateFollower:
 class EnrichStage:
     name: ClassVar[str] = "enrich"
     outage_errors: ClassVar[tuple[type[BaseException], ...]] = (
-        KafkaTimeoutError, KafkaConnectionError, NoBrokersAvailable)
+        KafkaTimeoutError, KafkaConnectionError)
 
     def __init__(self, enricher: Enricher, producer: KafkaProducer, topics: Topics,
                  state: DedupStateFollower | None = None) -> None:

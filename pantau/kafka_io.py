@@ -7,7 +7,18 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.codec import has_zstd
 
+from kafka.serializer import Serializer
+
 from pantau.config import Settings
+
+
+class KeySerializer(Serializer):  # type: ignore[misc]
+    """Record keys are article ids: text, sent as UTF-8 (bytes pass through)."""
+
+    def serialize(self, topic: str, headers: Any, data: Any) -> bytes | None:
+        if data is None or isinstance(data, bytes):
+            return data
+        return str(data).encode("utf-8")
 
 
 def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
@@ -20,8 +31,12 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "compression_type": "zstd" if has_zstd() else "gzip",
         "linger_ms": 20,
         "delivery_timeout_ms": settings.producer_delivery_timeout_ms,
-        "request_timeout_ms": min(30_000, settings.producer_delivery_timeout_ms - 1),
-        "key_serializer": lambda k: k if isinstance(k, bytes) else k.encode("utf-8"),
+        # How long to wait for the broker at start and for metadata before a send fails;
+        # the caller's bounded retries and the spool take over from there.
+        "bootstrap_timeout_ms": 10_000,
+        "max_block_ms": settings.producer_delivery_timeout_ms,
+        "request_timeout_ms": min(30_000, settings.producer_delivery_timeout_ms // 2),
+        "key_serializer": KeySerializer(),
     }
     config.update(overrides)
     return KafkaProducer(**config)

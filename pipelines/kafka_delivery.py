@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError, NoBrokersAvailable
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 from infra.topics import topic_names
 from pantau import metrics
@@ -30,7 +30,7 @@ def connect_producer(settings: Settings, attempts: int | None = None) -> KafkaPr
     for attempt in range(1, attempts + 1):
         try:
             return make_producer(settings)
-        except NoBrokersAvailable:
+        except KafkaTimeoutError:  # kafka-python 3: "Unable to bootstrap from ..."
             delay = min(8.0, 0.5 * 2 ** (attempt - 1))
             logger.warning("kafka unreachable", extra={"bootstrap": settings.kafka_bootstrap,
                                                        "attempt": attempt, "of": attempts})
