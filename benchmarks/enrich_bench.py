@@ -61,9 +61,18 @@ def build_corpus(n: int, seed: int = 7) -> list[str]:
             title = item.title
         bodies.append(body)
         url = f"https://contoh-berita.id/read/{i}/artikel-{i}"
-        records.append(Article(id=article_id(url), url=url, canonical_url=url, site="contoh", title=title,
-                               body=body, fetched_at=FETCHED,
-                               published_at=FETCHED - timedelta(minutes=n - i)).to_json())
+        records.append(
+            Article(
+                id=article_id(url),
+                url=url,
+                canonical_url=url,
+                site="contoh",
+                title=title,
+                body=body,
+                fetched_at=FETCHED,
+                published_at=FETCHED - timedelta(minutes=n - i),
+            ).to_json()
+        )
     return records
 
 
@@ -71,8 +80,11 @@ def prior_index(n: int, seed: int = 11) -> DedupIndex:
     index = DedupIndex()
     for record in tqdm(build_corpus(n, seed=seed), desc="filling the dedup index", unit="article"):
         article = parse_article(record)
-        index.check(article.model_copy(update={"id": article_id(article.url + "#prior"),
-                                               "canonical_url": article.url + "#prior"}))
+        index.check(
+            article.model_copy(
+                update={"id": article_id(article.url + "#prior"), "canonical_url": article.url + "#prior"}
+            )
+        )
     return index
 
 
@@ -105,16 +117,21 @@ def main() -> None:
 
     results = [
         rate("floor: decode + validate", parse_article, records),
-        rate("date re-check", lambda a: date_flags(a.published_at, a.fetched_at, None,
-                                                   dates_in_text(a.body, a.fetched_at)), articles),
+        rate(
+            "date re-check",
+            lambda a: date_flags(a.published_at, a.fetched_at, None, dates_in_text(a.body, a.fetched_at)),
+            articles,
+        ),
         rate("dedup (index of prior articles)", part_index.check, articles),
         rate("region tagging", lambda a: tag_regions(a.title, a.body, a.home_region), articles),
         rate("relevance", lambda a: scorer.score(a.title, a.body), articles),
         rate("whole enrich stage (decode, enrich, encode)", full, records),
     ]
     mean_kb = sum(len(a.body.encode()) for a in articles) / len(articles) / 1024
-    print(f"\nenrich core, one core, {args.articles} articles of {mean_kb:.1f} KB mean body, "
-          f"dedup index of {args.prior} prior articles")
+    print(
+        f"\nenrich core, one core, {args.articles} articles of {mean_kb:.1f} KB mean body, "
+        f"dedup index of {args.prior} prior articles"
+    )
     floor = results[0][1]
     for name, per_second in results:
         print(f"  {name:48} {per_second:9.0f} articles/s   ({floor / per_second:5.1f}x the floor's time)")

@@ -44,8 +44,14 @@ def build_worker(stage_name: str, settings: Settings) -> tuple[Worker, list[obje
         raise ValueError(f"unknown stage {stage_name!r}")
     consumer = make_consumer(settings, stage_name, [source])
     extras.insert(0, consumer)
-    worker = Worker(stage, consumer, producer, topics.dead_letter, max_retries=settings.consumer_max_retries,
-                    group=f"{settings.group_prefix}.{stage_name}")
+    worker = Worker(
+        stage,
+        consumer,
+        producer,
+        topics.dead_letter,
+        max_retries=settings.consumer_max_retries,
+        group=f"{settings.group_prefix}.{stage_name}",
+    )
     return worker, extras
 
 

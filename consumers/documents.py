@@ -19,5 +19,6 @@ def to_document(article: Article, indexed_at: datetime | None = None) -> dict[st
     if e:
         # Kibana cannot aggregate an object of lists; a flat "group:term" keyword can.
         doc["enrichment"]["relevance"]["matched_terms"] = sorted(
-            f"{group}:{term}" for group, terms in e.relevance.matched.items() for term in terms)
+            f"{group}:{term}" for group, terms in e.relevance.matched.items() for term in terms
+        )
     return doc

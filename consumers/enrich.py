@@ -31,8 +31,12 @@ class DedupStateFollower:
     """Reads the signatures topic from the beginning, then keeps up with it."""
 
     def __init__(self, settings: Settings, topic: str) -> None:
-        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
-                                      group_id=None, client_id="pantau-dedup-state")
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            client_id="pantau-dedup-state",
+        )
         partitions = self.consumer.partitions_for_topic(topic) or set()
         self.partitions = [TopicPartition(topic, p) for p in sorted(partitions)]
         self.consumer.assign(self.partitions)
@@ -63,11 +67,11 @@ class DedupStateFollower:
 
 class EnrichStage:
     name: ClassVar[str] = "enrich"
-    outage_errors: ClassVar[tuple[type[BaseException], ...]] = (
-        KafkaTimeoutError, KafkaConnectionError)
+    outage_errors: ClassVar[tuple[type[BaseException], ...]] = (KafkaTimeoutError, KafkaConnectionError)
 
-    def __init__(self, enricher: Enricher, producer: KafkaProducer, topics: Topics,
-                 state: DedupStateFollower | None = None) -> None:
+    def __init__(
+        self, enricher: Enricher, producer: KafkaProducer, topics: Topics, state: DedupStateFollower | None = None
+    ) -> None:
         self.enricher = enricher
         self.producer = producer
         self.topics = topics
@@ -81,8 +85,9 @@ class EnrichStage:
             enriched, signature = self.enricher.enrich(envelope.article)
             key = enriched.id
             futures.append(self.producer.send(self.topics.enriched, key=key, value=enriched.to_json().encode()))
-            futures.append(self.producer.send(self.topics.dedup_state, key=key,
-                                              value=json.dumps(signature.to_dict()).encode()))
+            futures.append(
+                self.producer.send(self.topics.dedup_state, key=key, value=json.dumps(signature.to_dict()).encode())
+            )
         self.producer.flush()
         for future in futures:
             future.get(timeout=30)  # a failure here is an outage: the whole batch is retried

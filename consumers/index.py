@@ -33,7 +33,10 @@ _RETRY_STATUSES = {429, 500, 502, 503, 504}
 class IndexStage:
     name: ClassVar[str] = "index"
     outage_errors: ClassVar[tuple[type[BaseException], ...]] = (
-        TransportConnectionError, ConnectionTimeout, ClusterUnavailable)
+        TransportConnectionError,
+        ConnectionTimeout,
+        ClusterUnavailable,
+    )
 
     def __init__(self, es: Elasticsearch, alias: str, refresh: bool = False) -> None:
         self.es = es

@@ -70,8 +70,15 @@ class Stage(Protocol):
 
 
 class Worker:
-    def __init__(self, stage: Stage, consumer: KafkaConsumer, producer: KafkaProducer, dead_letter_topic: str,
-                 max_retries: int = 5, group: str = "") -> None:
+    def __init__(
+        self,
+        stage: Stage,
+        consumer: KafkaConsumer,
+        producer: KafkaProducer,
+        dead_letter_topic: str,
+        max_retries: int = 5,
+        group: str = "",
+    ) -> None:
         self.stage = stage
         self.consumer = consumer
         self.producer = producer
@@ -122,8 +129,11 @@ class Worker:
             try:
                 article = parse_article(record.value)
             except SchemaError as exc:
-                letters.append(dead_letter(self.stage.name, f"schema: {exc.reason}", record.value, source=source,
-                                           article_id=_key(record)))
+                letters.append(
+                    dead_letter(
+                        self.stage.name, f"schema: {exc.reason}", record.value, source=source, article_id=_key(record)
+                    )
+                )
                 continue
             envelopes.append(Envelope(article, record.topic, record.partition, record.offset, record.value))
         rejected_count = 0
@@ -131,9 +141,15 @@ class Worker:
             rejected_all = self._process_with_retries(envelopes)
             rejected_count = len(rejected_all)
             for rejected in rejected_all:
-                letters.append(dead_letter(self.stage.name, rejected.reason, rejected.envelope.raw,
-                                           source=rejected.envelope.source,
-                                           article_id=rejected.envelope.article.id))
+                letters.append(
+                    dead_letter(
+                        self.stage.name,
+                        rejected.reason,
+                        rejected.envelope.raw,
+                        source=rejected.envelope.source,
+                        article_id=rejected.envelope.article.id,
+                    )
+                )
         self._send_dead_letters(letters)
         self._commit(records)
         metrics.RECORDS.labels(stage=self.stage.name, outcome="ok").inc(len(envelopes) - rejected_count)
@@ -149,8 +165,10 @@ class Worker:
             except self.stage.outage_errors as exc:
                 # Downstream is down: wait it out, never dead-letter for an outage.
                 delay = min(30.0, 0.5 * 2 ** min(attempt, 6))
-                logger.warning("downstream unavailable, retrying", extra={
-                    "stage": self.stage.name, "error": type(exc).__name__, "delay_s": delay})
+                logger.warning(
+                    "downstream unavailable, retrying",
+                    extra={"stage": self.stage.name, "error": type(exc).__name__, "delay_s": delay},
+                )
                 metrics.RECORDS.labels(stage=self.stage.name, outcome="retried").inc(len(batch))
                 attempt += 1
                 if self.stopping:
@@ -160,9 +178,11 @@ class Worker:
                 attempt += 1
                 metrics.RECORDS.labels(stage=self.stage.name, outcome="retried").inc(len(batch))
                 if attempt <= self.max_retries:
-                    logger.warning("batch failed, retrying", extra={
-                        "stage": self.stage.name, "error": repr(exc), "attempt": attempt})
-                    time.sleep(min(5.0, 0.1 * 2 ** attempt))
+                    logger.warning(
+                        "batch failed, retrying",
+                        extra={"stage": self.stage.name, "error": repr(exc), "attempt": attempt},
+                    )
+                    time.sleep(min(5.0, 0.1 * 2**attempt))
                     continue
                 if len(batch) == 1:
                     return [Rejected(batch[0], f"failed after {self.max_retries} retries: {exc!r}")]
@@ -173,14 +193,22 @@ class Worker:
     def _send_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if not letters:
             return
-        futures = [self.producer.send(self.dead_letter_topic, key=letter.article_id or letter.source or "",
-                                      value=letter.model_dump_json().encode("utf-8")) for letter in letters]
+        futures = [
+            self.producer.send(
+                self.dead_letter_topic,
+                key=letter.article_id or letter.source or "",
+                value=letter.model_dump_json().encode("utf-8"),
+            )
+            for letter in letters
+        ]
         self.producer.flush()
         for future, letter in zip(futures, letters, strict=True):
             future.get(timeout=30)  # raises: then nothing is committed and the batch comes back
             metrics.RECORDS.labels(stage=self.stage.name, outcome="dead_letter").inc()
-            logger.warning("dead-lettered", extra={"stage": self.stage.name, "source": letter.source,
-                                                   "reason": letter.reason[:300]})
+            logger.warning(
+                "dead-lettered",
+                extra={"stage": self.stage.name, "source": letter.source, "reason": letter.reason[:300]},
+            )
 
     def _commit(self, records: Sequence[Any]) -> None:
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
@@ -201,7 +229,8 @@ class Worker:
                 continue
             position = self.consumer.position(tp)
             metrics.CONSUMER_LAG.labels(group=self.group, topic=tp.topic, partition=str(tp.partition)).set(
-                max(0, high - position))
+                max(0, high - position)
+            )
 
 
 def _key(record: Any) -> str | None:

@@ -20,8 +20,15 @@ from pantau.dates import DateCandidate
 
 # Tried after the site's own selectors: common CMS markup (WordPress, Disway, ANTARA).
 GENERIC_TITLE = ["meta[property='og:title']::attr(content)", "h1::text", "title::text"]
-GENERIC_BODY = ["[itemprop='articleBody']", "article .entry-content", ".entry-content", ".post-content",
-                ".detail-content", ".post", "article"]
+GENERIC_BODY = [
+    "[itemprop='articleBody']",
+    "article .entry-content",
+    ".entry-content",
+    ".post-content",
+    ".detail-content",
+    ".post",
+    "article",
+]
 GENERIC_DATES = [
     ("meta[property='article:published_time']::attr(content)", "meta"),
     ("meta[name='pubdate']::attr(content)", "meta"),

@@ -21,8 +21,17 @@ from pantau.delivery import Delivery
 logger = logging.getLogger(__name__)
 
 # Failures that mean "we never got to talk to the site".
-_UNREACHABLE = {"DNSLookupError", "ConnectionRefusedError", "TCPTimedOutError", "TimeoutError",
-                "ConnectError", "NoRouteError", "ConnectionLost", "ResponseNeverReceived", "TunnelError"}
+_UNREACHABLE = {
+    "DNSLookupError",
+    "ConnectionRefusedError",
+    "TCPTimedOutError",
+    "TimeoutError",
+    "ConnectError",
+    "NoRouteError",
+    "ConnectionLost",
+    "ResponseNeverReceived",
+    "TunnelError",
+}
 
 
 @dataclass
@@ -56,8 +65,13 @@ def scrapy_settings(settings: Settings) -> ScrapySettings:
     return s
 
 
-def crawl(settings: Settings, specs: list[SiteSpec], delivery: Delivery,
-          base_urls: Mapping[str, str] | None = None, fast: bool = False) -> list[SiteReport]:
+def crawl(
+    settings: Settings,
+    specs: list[SiteSpec],
+    delivery: Delivery,
+    base_urls: Mapping[str, str] | None = None,
+    fast: bool = False,
+) -> list[SiteReport]:
     """Crawl each site once (discover, fetch, extract, deliver). Blocks until all finish.
 
     ``base_urls`` points named sites at mirrors (the fixture server); ``fast`` drops the
@@ -68,8 +82,11 @@ def crawl(settings: Settings, specs: list[SiteSpec], delivery: Delivery,
     for spec in specs:
         spider_cls = spider_for(spec, delivery)
         if fast:
-            spider_cls.custom_settings = {**(spider_cls.custom_settings or {}), "DOWNLOAD_DELAY": 0,
-                                          "AUTOTHROTTLE_ENABLED": False}
+            spider_cls.custom_settings = {
+                **(spider_cls.custom_settings or {}),
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False,
+            }
         crawler = process.create_crawler(spider_cls)
         process.crawl(crawler, base_url=(base_urls or {}).get(spec.name), max_articles=settings.crawl_max_articles)
         crawlers.append((spec, crawler))
@@ -90,7 +107,14 @@ def crawl(settings: Settings, specs: list[SiteSpec], delivery: Delivery,
         if isinstance(spider, SiteSpider):
             report.failures = dict(spider.failures)
             report.failure_examples = dict(spider.failure_examples)
-        logger.info("site crawled", extra={"site": spec.name, "delivered": report.delivered,
-                                           "dead_letters": report.dead_letters, "responses": report.responses})
+        logger.info(
+            "site crawled",
+            extra={
+                "site": spec.name,
+                "delivered": report.delivered,
+                "dead_letters": report.dead_letters,
+                "responses": report.responses,
+            },
+        )
         reports.append(report)
     return reports

@@ -28,8 +28,11 @@ def fixture_fetched_at(site: str, fixtures_dir: Path = FIXTURES_DIR) -> datetime
 def article_pages(spec: SiteSpec, fixtures_dir: Path = FIXTURES_DIR) -> dict[str, Path]:
     """Saved article pages of a site, by URL path."""
     folder = fixtures_dir / spec.name
-    return {path: folder / route.file for path, route in load_routes(spec.name, fixtures_dir).items()
-            if any(p.search(path) for p in spec.article_patterns)}
+    return {
+        path: folder / route.file
+        for path, route in load_routes(spec.name, fixtures_dir).items()
+        if any(p.search(path) for p in spec.article_patterns)
+    }
 
 
 def expected_output(spec: SiteSpec, path: str, page: Path, fetched_at: datetime) -> dict[str, Any]:
@@ -64,8 +67,10 @@ def write_expected(name: str, fixtures_dir: Path = FIXTURES_DIR) -> list[Path]:
 def list_sites(out: TextIO) -> None:
     for name, spec in load_registry().items():
         has_fixtures = (FIXTURES_DIR / name / "routes.yaml").exists()
-        out.write(f"{name:20} {spec.base_url:40} home={spec.home_region or '-':6} "
-                  f"platform={spec.platform:10} fixtures={'yes' if has_fixtures else 'NO'}\n")
+        out.write(
+            f"{name:20} {spec.base_url:40} home={spec.home_region or '-':6} "
+            f"platform={spec.platform:10} fixtures={'yes' if has_fixtures else 'NO'}\n"
+        )
 
 
 def check_site(name: str, out: TextIO, url: str | None = None) -> bool:
@@ -79,8 +84,7 @@ def check_site(name: str, out: TextIO, url: str | None = None) -> bool:
         pages = {url: (html, datetime.now(UTC))}
     else:
         fetched_at = fixture_fetched_at(name)
-        pages = {spec.base_url + p: (f.read_text(encoding="utf-8"), fetched_at)
-                 for p, f in article_pages(spec).items()}
+        pages = {spec.base_url + p: (f.read_text(encoding="utf-8"), fetched_at) for p, f in article_pages(spec).items()}
     ok = True
     for page_url, (html, fetched_at) in pages.items():
         fields = process_page(spec, page_url, html, fetched_at)
@@ -90,8 +94,10 @@ def check_site(name: str, out: TextIO, url: str | None = None) -> bool:
         except SchemaError as exc:
             problems.append(f"schema: {exc.reason}")
         ok = ok and not problems
-        out.write(f"{page_url}\n  title: {fields['title'][:100]}\n  published_at: {fields['published_at']} "
-                  f"(from {fields.get('date_source')})\n  body: {len(fields['body'])} chars, "
-                  f"{fields['body'].count(chr(10) * 2) + 1 if fields['body'] else 0} paragraph(s)\n"
-                  f"  problems: {', '.join(problems) or 'none'}\n")
+        out.write(
+            f"{page_url}\n  title: {fields['title'][:100]}\n  published_at: {fields['published_at']} "
+            f"(from {fields.get('date_source')})\n  body: {len(fields['body'])} chars, "
+            f"{fields['body'].count(chr(10) * 2) + 1 if fields['body'] else 0} paragraph(s)\n"
+            f"  problems: {', '.join(problems) or 'none'}\n"
+        )
     return ok

@@ -48,8 +48,7 @@ def connect(settings: Settings) -> Elasticsearch:
     if settings.elasticsearch_api_key:
         kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
     elif settings.elasticsearch_username and settings.elasticsearch_password:
-        kwargs["basic_auth"] = (settings.elasticsearch_username,
-                                settings.elasticsearch_password.get_secret_value())
+        kwargs["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password.get_secret_value())
     if settings.elasticsearch_ca_certs:
         kwargs["ca_certs"] = str(settings.elasticsearch_ca_certs)
     return Elasticsearch(settings.elasticsearch_url, **kwargs)
@@ -58,8 +57,12 @@ def connect(settings: Settings) -> Elasticsearch:
 def ensure_index(es: Elasticsearch, alias: str) -> str:
     """Install the template and make sure ``alias`` points at an index. Returns the index name."""
     template = index_template(alias)
-    es.indices.put_index_template(name=alias, index_patterns=template["index_patterns"],
-                                  template=template["template"], priority=template["priority"])
+    es.indices.put_index_template(
+        name=alias,
+        index_patterns=template["index_patterns"],
+        template=template["template"],
+        priority=template["priority"],
+    )
     if es.indices.exists_alias(name=alias):
         return str(next(iter(es.indices.get_alias(name=alias).body)))
     name = index_name(alias)

@@ -72,8 +72,14 @@ def ensure_topics(settings: Settings, timeout_ms: int = 30_000) -> list[str]:
         if missing:
             try:
                 admin.create_topics(
-                    {s.name: {"num_partitions": s.partitions, "replication_factor": s.replication,
-                              "configs": s.configs} for s in missing},
+                    {
+                        s.name: {
+                            "num_partitions": s.partitions,
+                            "replication_factor": s.replication,
+                            "configs": s.configs,
+                        }
+                        for s in missing
+                    },
                     timeout_ms=timeout_ms,
                     wait_for_metadata=True,
                 )

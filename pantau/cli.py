@@ -104,8 +104,10 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         from pantau.store import Store
 
         store = Store(settings.store_path)
-        print(f"The store {settings.store_path} now holds {store.count()} article(s), "
-              f"{store.dead_letter_count()} dead letter(s).")
+        print(
+            f"The store {settings.store_path} now holds {store.count()} article(s), "
+            f"{store.dead_letter_count()} dead letter(s)."
+        )
         relevant = store.search(relevant_only=True, limit=10)
         if relevant:
             print("Most recent relevant articles:")
@@ -125,16 +127,22 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.store import Store
 
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="pantau-demo-"))
-    demo_settings = settings.model_copy(update={"data_dir": data_dir, "kafka_bootstrap": None,
-                                                "elasticsearch_url": None})
+    demo_settings = settings.model_copy(
+        update={"data_dir": data_dir, "kafka_bootstrap": None, "elasticsearch_url": None}
+    )
     specs = [s for s in load_registry().values() if (FIXTURES_DIR / s.name / "routes.yaml").exists()]
     with ExitStack() as stack:
         servers = {s.name: stack.enter_context(FixtureServer(s.name)) for s in specs}
         print("Serving the bundled fixture sites locally:")
         for name, server in servers.items():
             print(f"  {name}: {server.base_url}")
-        reports = crawl(demo_settings, specs, _delivery(demo_settings),
-                        base_urls={n: s.base_url for n, s in servers.items()}, fast=True)
+        reports = crawl(
+            demo_settings,
+            specs,
+            _delivery(demo_settings),
+            base_urls={n: s.base_url for n, s in servers.items()},
+            fast=True,
+        )
     for report in reports:
         print("  " + report.summary())
     store = Store(demo_settings.store_path)
@@ -159,8 +167,9 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     while True:
         started = time.monotonic()
         code = subprocess.call(command)
-        logger.info("scheduled crawl finished", extra={"exit_code": code,
-                                                       "seconds": round(time.monotonic() - started, 1)})
+        logger.info(
+            "scheduled crawl finished", extra={"exit_code": code, "seconds": round(time.monotonic() - started, 1)}
+        )
         if args.once:
             return code
         time.sleep(max(0.0, args.every - (time.monotonic() - started)))
@@ -174,8 +183,11 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             text=" ".join(args.text) or None,
             since=parse_when(args.since) if args.since else None,
             until=parse_when(args.until) if args.until else None,
-            region=args.region, relevant_only=args.relevant, include_duplicates=not args.no_duplicates,
-            site=args.site, limit=args.limit,
+            region=args.region,
+            relevant_only=args.relevant,
+            include_duplicates=not args.no_duplicates,
+            site=args.site,
+            limit=args.limit,
         )
     except ValueError as exc:
         print(f"pantau search: {exc}", file=sys.stderr)
@@ -191,8 +203,10 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     from consumers.app import run_consumer
 
     if settings.mode != "kafka":
-        raise ConfigError("pantau consume needs kafka_bootstrap and elasticsearch_url (PANTAU_KAFKA_BOOTSTRAP, "
-                          "PANTAU_ELASTICSEARCH_URL)")
+        raise ConfigError(
+            "pantau consume needs kafka_bootstrap and elasticsearch_url (PANTAU_KAFKA_BOOTSTRAP, "
+            "PANTAU_ELASTICSEARCH_URL)"
+        )
     _ensure_engines(settings)
     processed = run_consumer(args.stage, settings, idle_timeout=args.until_idle)
     print(f"{args.stage}: {processed} record(s) processed")
@@ -270,8 +284,10 @@ def cmd_deadletters(args: argparse.Namespace, settings: Settings) -> int:
         letters = Store(settings.store_path).dead_letters(limit=args.limit)
     print(f"{len(letters)} dead letter(s)")
     for letter in letters:
-        print(f"- [{letter.failed_at:%Y-%m-%d %H:%M}] stage={letter.stage} source={letter.source}\n"
-              f"    reason: {letter.reason}")
+        print(
+            f"- [{letter.failed_at:%Y-%m-%d %H:%M}] stage={letter.stage} source={letter.source}\n"
+            f"    reason: {letter.reason}"
+        )
     return EXIT_OK
 
 
@@ -296,8 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    for name, help_text in (("run", "crawl the configured sites once and report (the main job)"),
-                            ("crawl", "crawl sites once; --base-url points one site at a mirror")):
+    for name, help_text in (
+        ("run", "crawl the configured sites once and report (the main job)"),
+        ("crawl", "crawl sites once; --base-url points one site at a mirror"),
+    ):
         p = add(name, cmd_crawl, help_text)
         p.add_argument("--site", action="append", help="site name (repeatable); default: all")
         p.add_argument("--base-url", help="crawl this mirror of the site instead (e.g. the fixture server)")

@@ -26,12 +26,24 @@ import dateparser
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
 WIT = ZoneInfo("Asia/Jayapura")
-_ZONE_ABBREVIATIONS = {"WIB": timezone(timedelta(hours=7)), "WITA": timezone(timedelta(hours=8)),
-                       "WIT": timezone(timedelta(hours=9))}
+_ZONE_ABBREVIATIONS = {
+    "WIB": timezone(timedelta(hours=7)),
+    "WITA": timezone(timedelta(hours=8)),
+    "WIT": timezone(timedelta(hours=9)),
+}
 
 # Indonesian weekday names by Python's weekday() number.
-_WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6,
-             "ahad": 6}
+_WEEKDAYS = {
+    "senin": 0,
+    "selasa": 1,
+    "rabu": 2,
+    "kamis": 3,
+    "jumat": 4,
+    "jum'at": 4,
+    "sabtu": 5,
+    "minggu": 6,
+    "ahad": 6,
+}
 
 _ISO = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
@@ -133,7 +145,7 @@ def parse_numeric(text: str, reference: datetime, default_zone: Any = WIB) -> da
 
 
 def _weekday_before(text: str, position: int) -> int | None:
-    words = re.findall(r"[A-Za-z']+", text[max(0, position - 12):position])
+    words = re.findall(r"[A-Za-z']+", text[max(0, position - 12) : position])
     return _WEEKDAYS.get(words[-1].lower()) if words else None
 
 
@@ -214,8 +226,9 @@ def resolve_published(
 FUTURE_TOLERANCE = timedelta(hours=14)
 
 
-def date_flags(published: datetime | None, fetched: datetime, earliest: date | None = None,
-               text_dates: Sequence[datetime] = ()) -> list[str]:
+def date_flags(
+    published: datetime | None, fetched: datetime, earliest: date | None = None, text_dates: Sequence[datetime] = ()
+) -> list[str]:
     """Flags for an implausible publication date. An empty list means it looks right."""
     if published is None:
         return ["missing"]

@@ -23,8 +23,9 @@ class Delivery(Protocol):
         """Flush everything outstanding."""
 
 
-def dead_letter(stage: str, reason: str, original: Any, source: str | None = None,
-                article_id: str | None = None) -> DeadLetter:
+def dead_letter(
+    stage: str, reason: str, original: Any, source: str | None = None, article_id: str | None = None
+) -> DeadLetter:
     """Build a dead letter; ``original`` is kept as text exactly as received where possible."""
     if isinstance(original, bytes):
         text = original.decode("utf-8", errors="replace")
@@ -34,5 +35,6 @@ def dead_letter(stage: str, reason: str, original: Any, source: str | None = Non
         import json
 
         text = json.dumps(original, default=str, ensure_ascii=False)
-    return DeadLetter(stage=stage, reason=reason, failed_at=datetime.now(UTC), original=text,
-                      source=source, article_id=article_id)
+    return DeadLetter(
+        stage=stage, reason=reason, failed_at=datetime.now(UTC), original=text, source=source, article_id=article_id
+    )

@@ -76,8 +76,11 @@ class Report:
         return self.province_right / self.province_total if self.province_total else 1.0
 
     def metrics(self) -> dict[str, float]:
-        return {"relevance_f1": self.f1, "regency_accuracy": self.regency_accuracy,
-                "province_accuracy": self.province_accuracy}
+        return {
+            "relevance_f1": self.f1,
+            "regency_accuracy": self.regency_accuracy,
+            "province_accuracy": self.province_accuracy,
+        }
 
     def render(self) -> str:
         lines = [
@@ -89,8 +92,9 @@ class Report:
         ]
         wrong = {c: n for c, n in self.wrong_by_category.items() if n}
         if wrong:
-            lines.append("errors by category: " + ", ".join(
-                f"{c}={n}/{self.by_category[c]}" for c, n in sorted(wrong.items())))
+            lines.append(
+                "errors by category: " + ", ".join(f"{c}={n}/{self.by_category[c]}" for c, n in sorted(wrong.items()))
+            )
         lines += [f"  {m}" for m in self.mistakes]
         return "\n".join(lines)
 
@@ -102,9 +106,18 @@ def load_jsonl(path: Path) -> list[Labelled]:
             continue
         try:
             d: dict[str, Any] = json.loads(line)
-            items.append(Labelled(id=str(d["id"]), title=d["title"], body=d["body"], relevant=bool(d["relevant"]),
-                                  regency=d.get("regency"), province=d.get("province"),
-                                  category=d.get("category", ""), home_region=d.get("home_region")))
+            items.append(
+                Labelled(
+                    id=str(d["id"]),
+                    title=d["title"],
+                    body=d["body"],
+                    relevant=bool(d["relevant"]),
+                    regency=d.get("regency"),
+                    province=d.get("province"),
+                    category=d.get("category", ""),
+                    home_region=d.get("home_region"),
+                )
+            )
         except (ValueError, KeyError) as exc:
             raise ValueError(f"{path}:{number}: bad labelled article: {exc}") from exc
     return items
@@ -126,8 +139,17 @@ def load_seeds(folder: Path = SEEDS_DIR) -> list[Labelled]:
         text = (folder / m.group(1)).read_text(encoding="utf-8").strip()
         title, _, body = text.partition("\n")
         code = m.group(2)
-        items.append(Labelled(id=m.group(1)[:3], title=title.strip(), body=body.strip(), relevant=True,
-                              regency=code, province=code[:2], category="seed"))
+        items.append(
+            Labelled(
+                id=m.group(1)[:3],
+                title=title.strip(),
+                body=body.strip(),
+                relevant=True,
+                regency=code,
+                province=code[:2],
+                category="seed",
+            )
+        )
     return items
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.codec import has_zstd
-
 from kafka.serializer import Serializer
 
 from pantau.config import Settings

@@ -23,7 +23,7 @@ def _quote(value: Any) -> str:
 
 
 class KeyValueFormatter(logging.Formatter):
-    converter = staticmethod(time.gmtime)  # type: ignore[assignment]  # logs are in UTC
+    converter = staticmethod(time.gmtime)  # logs are in UTC
 
     def format(self, record: logging.LogRecord) -> str:
         when = self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ")

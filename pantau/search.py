@@ -52,9 +52,16 @@ class StoreSearch:
         self.store = store
 
     def search(self, query: SearchQuery) -> list[Article]:
-        return self.store.search(text=query.text, since=query.since, until=query.until, region=query.region,
-                                 relevant_only=query.relevant_only, include_duplicates=query.include_duplicates,
-                                 site=query.site, limit=query.limit)
+        return self.store.search(
+            text=query.text,
+            since=query.since,
+            until=query.until,
+            region=query.region,
+            relevant_only=query.relevant_only,
+            include_duplicates=query.include_duplicates,
+            site=query.site,
+            limit=query.limit,
+        )
 
 
 def es_query(query: SearchQuery) -> dict[str, Any]:
@@ -62,12 +69,24 @@ def es_query(query: SearchQuery) -> dict[str, Any]:
     must: list[dict[str, Any]] = []
     filters: list[dict[str, Any]] = []
     if query.text:
-        must.append({"bool": {"should": [
-            {"multi_match": {"query": query.text, "fields": ["title^2", "body"], "operator": "and"}},
-            # Stemmed fields find "mengimbau" for "imbauan", "kenetralan" for "netral".
-            {"multi_match": {"query": stem_text(query.text), "fields": ["title_stem^2", "body_stem"],
-                             "operator": "and"}},
-        ], "minimum_should_match": 1}})
+        must.append(
+            {
+                "bool": {
+                    "should": [
+                        {"multi_match": {"query": query.text, "fields": ["title^2", "body"], "operator": "and"}},
+                        # Stemmed fields find "mengimbau" for "imbauan", "kenetralan" for "netral".
+                        {
+                            "multi_match": {
+                                "query": stem_text(query.text),
+                                "fields": ["title_stem^2", "body_stem"],
+                                "operator": "and",
+                            }
+                        },
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
     if query.since or query.until:
         bounds: dict[str, str] = {}
         if query.since:
@@ -76,8 +95,7 @@ def es_query(query: SearchQuery) -> dict[str, Any]:
             bounds["lt"] = query.until.isoformat()
         filters.append({"range": {"published_at": bounds}})
     if query.region:
-        field = "enrichment.region.primary.code" if "." in query.region else \
-            "enrichment.region.primary.province_code"
+        field = "enrichment.region.primary.code" if "." in query.region else "enrichment.region.primary.province_code"
         filters.append({"term": {field: query.region}})
     if query.relevant_only:
         filters.append({"term": {"enrichment.relevance.relevant": True}})
@@ -94,9 +112,22 @@ class ElasticsearchSearch:
         self.alias = alias
 
     def search(self, query: SearchQuery) -> list[Article]:
-        sort: list[Any] = ["_score", {"published_at": {"order": "desc", "missing": "_last"}}] if query.text \
+        sort: list[Any] = (
+            ["_score", {"published_at": {"order": "desc", "missing": "_last"}}]
+            if query.text
             else [{"published_at": {"order": "desc", "missing": "_last"}}]
-        response = self.es.search(index=self.alias, query=es_query(query), size=query.limit, sort=sort,
-                                  source_excludes=["title_stem", "body_stem", "indexed_at", "is_duplicate",
-                                                   "enrichment.relevance.matched_terms"])
+        )
+        response = self.es.search(
+            index=self.alias,
+            query=es_query(query),
+            size=query.limit,
+            sort=sort,
+            source_excludes=[
+                "title_stem",
+                "body_stem",
+                "indexed_at",
+                "is_duplicate",
+                "enrichment.relevance.matched_terms",
+            ],
+        )
         return [Article.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]

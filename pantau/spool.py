@@ -40,8 +40,9 @@ class Spool:
         if self._file is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
-        self._file.write(json.dumps({"topic": record.topic, "key": record.key, "value": record.value},
-                                    ensure_ascii=False) + "\n")
+        self._file.write(
+            json.dumps({"topic": record.topic, "key": record.key, "value": record.value}, ensure_ascii=False) + "\n"
+        )
         self._file.flush()
         self.appended += 1
 

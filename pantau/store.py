@@ -69,7 +69,8 @@ class Store:
         e = article.enrichment
         primary = e.region.primary if e else None
         row = (
-            article.id, article.site,
+            article.id,
+            article.site,
             article.published_at.isoformat() if article.published_at else None,
             article.fetched_at.isoformat(),
             None if e is None else int(e.relevance.relevant),
@@ -84,8 +85,9 @@ class Store:
             self.db.execute("BEGIN")
             self.db.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
             self.db.execute("DELETE FROM articles_fts WHERE id = ?", (article.id,))
-            self.db.execute("INSERT INTO articles_fts (id, title, body) VALUES (?,?,?)",
-                            (article.id, article.title, article.body))
+            self.db.execute(
+                "INSERT INTO articles_fts (id, title, body) VALUES (?,?,?)", (article.id, article.title, article.body)
+            )
 
     def get(self, article_id: str) -> Article | None:
         row = self.db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -94,9 +96,17 @@ class Store:
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    def search(self, text: str | None = None, since: datetime | None = None, until: datetime | None = None,
-               region: str | None = None, relevant_only: bool = False, include_duplicates: bool = True,
-               site: str | None = None, limit: int = 20) -> list[Article]:
+    def search(
+        self,
+        text: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        region: str | None = None,
+        relevant_only: bool = False,
+        include_duplicates: bool = True,
+        site: str | None = None,
+        limit: int = 20,
+    ) -> list[Article]:
         """Full-text and filter search, newest first (best match first when ``text`` is given)."""
         where, params = [], []
         join = ""
@@ -134,8 +144,10 @@ class Store:
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
         with self.db:
-            self.db.execute("INSERT INTO dead_letters (stage, reason, failed_at, doc) VALUES (?,?,?,?)",
-                            (letter.stage, letter.reason, letter.failed_at.isoformat(), letter.model_dump_json()))
+            self.db.execute(
+                "INSERT INTO dead_letters (stage, reason, failed_at, doc) VALUES (?,?,?,?)",
+                (letter.stage, letter.reason, letter.failed_at.isoformat(), letter.model_dump_json()),
+            )
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         rows = self.db.execute("SELECT doc FROM dead_letters ORDER BY seq DESC LIMIT ?", (limit,))

@@ -13,13 +13,16 @@ from crawlers.items import ArticleItem
 from pipelines.base import SitePipeline
 
 # Furniture seen across platforms; a site file adds its own in ``drop_paragraphs``.
-FURNITURE = [re.compile(p, re.IGNORECASE) for p in (
-    r"^baca\s+juga\s*:",
-    r"^(tag|tags|share|bagikan|komentar|\d+\s+komentar|berita\s+(terkini|terpopuler|pilihan|terkait))\s*:?$",
-    r"^(editor|penulis|reporter|pewarta|sumber|foto)\s*:",
-    r"^sumber\s*:?$",
-    r"^(advertisement|iklan|scroll\s+untuk\s+melanjutkan)",
-)]
+FURNITURE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^baca\s+juga\s*:",
+        r"^(tag|tags|share|bagikan|komentar|\d+\s+komentar|berita\s+(terkini|terpopuler|pilihan|terkait))\s*:?$",
+        r"^(editor|penulis|reporter|pewarta|sumber|foto)\s*:",
+        r"^sumber\s*:?$",
+        r"^(advertisement|iklan|scroll\s+untuk\s+melanjutkan)",
+    )
+]
 
 
 def is_furniture(paragraph: str, extra: list[re.Pattern[str]]) -> bool:

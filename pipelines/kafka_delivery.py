@@ -32,8 +32,9 @@ def connect_producer(settings: Settings, attempts: int | None = None) -> KafkaPr
             return make_producer(settings)
         except KafkaTimeoutError:  # kafka-python 3: "Unable to bootstrap from ..."
             delay = min(8.0, 0.5 * 2 ** (attempt - 1))
-            logger.warning("kafka unreachable", extra={"bootstrap": settings.kafka_bootstrap,
-                                                       "attempt": attempt, "of": attempts})
+            logger.warning(
+                "kafka unreachable", extra={"bootstrap": settings.kafka_bootstrap, "attempt": attempt, "of": attempts}
+            )
             if attempt < attempts:
                 time.sleep(delay)
     return None
@@ -54,8 +55,9 @@ class KafkaDelivery:
         self._send(SpooledRecord(self.topics.raw, article.id, article.to_json()))
 
     def dead_letter(self, letter: DeadLetter) -> None:
-        self._send(SpooledRecord(self.topics.dead_letter, letter.article_id or letter.source or "",
-                                 letter.model_dump_json()))
+        self._send(
+            SpooledRecord(self.topics.dead_letter, letter.article_id or letter.source or "", letter.model_dump_json())
+        )
 
     def _send(self, record: SpooledRecord) -> None:
         if self.producer is None:

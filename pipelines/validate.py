@@ -26,9 +26,11 @@ class ValidatePipeline(SitePipeline):
         except SchemaError as exc:
             metrics.RECORDS.labels(stage="crawl", outcome="dead_letter").inc()
             self.count("pantau/dead_letter")
-            self.delivery.dead_letter(dead_letter("crawl", f"schema: {exc.reason}", item.fields,
-                                                  source=item.url, article_id=item.fields.get("id")))
-            logger.warning("item failed the schema", extra={"site": item.site, "url": item.url,
-                                                            "reason": exc.reason})
+            self.delivery.dead_letter(
+                dead_letter(
+                    "crawl", f"schema: {exc.reason}", item.fields, source=item.url, article_id=item.fields.get("id")
+                )
+            )
+            logger.warning("item failed the schema", extra={"site": item.site, "url": item.url, "reason": exc.reason})
             raise DropItem(f"schema: {exc.reason}") from exc
         return item

@@ -54,9 +54,14 @@ def kafka_settings(engines: tuple[str, str], tmp_path: Path) -> Settings:
     """Distributed-mode settings isolated to this test: own topics, index alias and groups."""
     unique = uuid.uuid4().hex[:10]
     return load_settings(
-        kafka_bootstrap=engines[0], elasticsearch_url=engines[1], topic_prefix=f"t{unique}",
-        index_alias=f"t{unique}-articles", group_prefix=f"t{unique}", topic_partitions=3,
-        data_dir=str(tmp_path / "data"), producer_delivery_timeout_ms=15_000,
+        kafka_bootstrap=engines[0],
+        elasticsearch_url=engines[1],
+        topic_prefix=f"t{unique}",
+        index_alias=f"t{unique}-articles",
+        group_prefix=f"t{unique}",
+        topic_partitions=3,
+        data_dir=str(tmp_path / "data"),
+        producer_delivery_timeout_ms=15_000,
     )
 
 
@@ -68,8 +73,16 @@ def embedded_settings(tmp_path: Path) -> Settings:
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a `pantau` subprocess the same settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    for name in ("kafka_bootstrap", "elasticsearch_url", "topic_prefix", "index_alias", "group_prefix",
-                 "data_dir", "topic_partitions", "producer_delivery_timeout_ms"):
+    for name in (
+        "kafka_bootstrap",
+        "elasticsearch_url",
+        "topic_prefix",
+        "index_alias",
+        "group_prefix",
+        "data_dir",
+        "topic_partitions",
+        "producer_delivery_timeout_ms",
+    ):
         value = getattr(settings, name)
         if value is not None:
             env[f"PANTAU_{name.upper()}"] = str(value)
@@ -78,8 +91,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def run_pantau(settings: Settings, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a subprocess (Scrapy's reactor runs once per process)."""
-    return subprocess.run([sys.executable, "-m", "pantau.cli", *args], env=settings_env(settings),
-                          capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "pantau.cli", *args],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
 
 
 def fixture_expectations(site: str = "memorandum") -> dict[str, dict[str, object]]:

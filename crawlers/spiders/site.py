@@ -98,8 +98,11 @@ class SiteSpider(scrapy.Spider):
         yield from self._follow_articles(response, links)
         for raw in links:
             url = response.urljoin(raw)
-            if (self.is_listing(url) and url not in self.seen
-                    and self.listing_pages < self.spec.politeness.max_listing_pages):
+            if (
+                self.is_listing(url)
+                and url not in self.seen
+                and self.listing_pages < self.spec.politeness.max_listing_pages
+            ):
                 self.seen.add(url)
                 self.listing_pages += 1
                 yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
@@ -112,8 +115,9 @@ class SiteSpider(scrapy.Spider):
         url = getattr(failure.request, "url", "?") if hasattr(failure, "request") else "?"
         self.failures[kind] += 1
         self.failure_examples.setdefault(kind, f"{url}: {failure.getErrorMessage()}")
-        logger.warning("request failed", extra={"site": self.name, "url": url, "error": kind,
-                                                "detail": failure.getErrorMessage()})
+        logger.warning(
+            "request failed", extra={"site": self.name, "url": url, "error": kind, "detail": failure.getErrorMessage()}
+        )
 
 
 def spider_for(spec: SiteSpec, delivery: Delivery) -> type[SiteSpider]:

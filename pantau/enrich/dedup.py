@@ -295,8 +295,9 @@ class _Hasher:
         self.scheme = f"pantau-minhash/{_HASH_VERSION};datasketch-affine32;k={shingle_words};p={num_perm}"
         consts = _constants(0x50414E544155, shingle_words)
         self._mix = np.array([c | 1 for c in consts], dtype=_U64)
-        self._permutations = MinHash(num_perm=num_perm, seed=_DATASKETCH_SEED, hashfunc=int,
-                                     scheme="affine32").permutations
+        self._permutations = MinHash(
+            num_perm=num_perm, seed=_DATASKETCH_SEED, hashfunc=int, scheme="affine32"
+        ).permutations
 
     def minhash(self, word_hashes: NDArray[np.uint64]) -> NDArray[np.uint32]:
         k = min(self.shingle_words, len(word_hashes))
@@ -306,8 +307,7 @@ class _Hasher:
         for j in range(1, k):
             acc += word_hashes[j : j + m] * self._mix[j]
         shingles = (_fmix64(acc) >> _SHIFT32).astype(_U32)
-        sketch = MinHash(num_perm=self.num_perm, hashfunc=int, scheme="affine32",
-                         permutations=self._permutations)
+        sketch = MinHash(num_perm=self.num_perm, hashfunc=int, scheme="affine32", permutations=self._permutations)
         sketch.update_batch(shingles.tolist())
         return np.asarray(sketch.hashvalues, dtype=_U32)
 

@@ -29,8 +29,13 @@ def to_article_fields(data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     return fields
 
 
-def enrich_lines(source: TextIO, out: TextIO, err: TextIO, founded: Mapping[str, date] | None = None,
-                 enricher: Enricher | None = None) -> int:
+def enrich_lines(
+    source: TextIO,
+    out: TextIO,
+    err: TextIO,
+    founded: Mapping[str, date] | None = None,
+    enricher: Enricher | None = None,
+) -> int:
     """Enrich every line of ``source``; returns how many lines failed."""
     enricher = enricher or Enricher(founded=founded)
     failures = 0

@@ -19,8 +19,9 @@ from pantau.schema import Article, DateCheck, Enrichment
 
 
 class Enricher:
-    def __init__(self, dedup: DedupIndex | None = None, scorer: Scorer | None = None,
-                 founded: Mapping[str, date] | None = None) -> None:
+    def __init__(
+        self, dedup: DedupIndex | None = None, scorer: Scorer | None = None, founded: Mapping[str, date] | None = None
+    ) -> None:
         self.dedup = dedup or DedupIndex()
         self.scorer = scorer or default_scorer()
         #: Each site's first publication day, for the "before the outlet existed" check.

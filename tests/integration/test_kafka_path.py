@@ -40,8 +40,9 @@ def consume(settings: Settings, *stages: str) -> None:
 
 
 def read_topic(settings: Settings, topic: str) -> list[Any]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
-                             enable_auto_commit=False, consumer_timeout_ms=3000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False, consumer_timeout_ms=3000
+    )
     partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
@@ -80,11 +81,13 @@ def test_fixture_site_reaches_elasticsearch_exactly(kafka_settings: Settings) ->
     # The AMP copy in the feed was indexed under its canonical page.
     kediri = [d for d in docs.values() if "kediri" in d["canonical_url"]]
     assert [d["canonical_url"] for d in kediri] == [
-        "https://memorandum.disway.id/read/101250/bawaslu-kota-kediri-klarifikasi-kades-diduga-ikut-kampanye"]
+        "https://memorandum.disway.id/read/101250/bawaslu-kota-kediri-klarifikasi-kades-diduga-ikut-kampanye"
+    ]
     assert "/amp/" in kediri[0]["url"]
 
     hits = ElasticsearchSearch(connect(kafka_settings), kafka_settings.index_alias).search(
-        SearchQuery(text="netralitas"))
+        SearchQuery(text="netralitas")
+    )
     assert {h.id for h in hits} == {i for i, e in expected.items() if "netral" in str(e["body"]).lower()}
     assert all(isinstance(h, Article) for h in hits)
 
@@ -108,14 +111,22 @@ def test_schema_failures_are_dead_lettered_and_consumption_goes_on(kafka_setting
     crawl_fixture_site(kafka_settings)
     crawl_letters = [DeadLetter.model_validate_json(r.value) for r in read_topic(kafka_settings, topics.dead_letter)]
     assert [(d.stage, d.article_id) for d in crawl_letters] == [
-        ("crawl", article_id(u)) for u in invalid_fixture_urls()]
+        ("crawl", article_id(u)) for u in invalid_fixture_urls()
+    ]
     assert "body" in crawl_letters[0].reason
 
     # Records that reach the raw topic broken are dead-lettered by the consumer, with the reason.
-    good = Article.model_validate({
-        "id": article_id("https://example.id/berita/1"), "url": "https://example.id/berita/1",
-        "canonical_url": "https://example.id/berita/1", "site": "example", "title": "Judul",
-        "body": "Isi berita tentang netralitas ASN.", "fetched_at": "2024-10-01T00:00:00+00:00"})
+    good = Article.model_validate(
+        {
+            "id": article_id("https://example.id/berita/1"),
+            "url": "https://example.id/berita/1",
+            "canonical_url": "https://example.id/berita/1",
+            "site": "example",
+            "title": "Judul",
+            "body": "Isi berita tentang netralitas ASN.",
+            "fetched_at": "2024-10-01T00:00:00+00:00",
+        }
+    )
     bad_id = good.model_dump(mode="json") | {"id": "0" * 32}
     producer = KafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap)
     producer.send(topics.raw, key=b"x", value=b"{not json")
@@ -141,10 +152,17 @@ def test_unreachable_kafka_spools_and_replays(kafka_settings: Settings, tmp_path
 
     down = kafka_settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
     delivery = KafkaDelivery(down, producer=None, connect=False)
-    article = Article.model_validate({
-        "id": article_id("https://example.id/b/2"), "url": "https://example.id/b/2",
-        "canonical_url": "https://example.id/b/2", "site": "example", "title": "Judul",
-        "body": "Isi.", "fetched_at": "2024-10-01T00:00:00+00:00"})
+    article = Article.model_validate(
+        {
+            "id": article_id("https://example.id/b/2"),
+            "url": "https://example.id/b/2",
+            "canonical_url": "https://example.id/b/2",
+            "site": "example",
+            "title": "Judul",
+            "body": "Isi.",
+            "fetched_at": "2024-10-01T00:00:00+00:00",
+        }
+    )
     delivery.publish(article)
     delivery.close()
     assert delivery.spool.pending() == 1

@@ -84,9 +84,11 @@ def test_saved_queries_validate_on_elasticsearch(kafka_settings: Settings) -> No
     queries = search_queries()
     assert queries
     for object_id, query in queries:
-        result = es.indices.validate_query(index=kafka_settings.index_alias,
-                                           query={"query_string": {"query": query}}, explain=True)
+        result = es.indices.validate_query(
+            index=kafka_settings.index_alias, query={"query_string": {"query": query}}, explain=True
+        )
         assert result["valid"], f"{object_id}: {result}"
-    broken = es.indices.validate_query(index=kafka_settings.index_alias,
-                                       query={"query_string": {"query": "relevant:(true"}})
+    broken = es.indices.validate_query(
+        index=kafka_settings.index_alias, query={"query_string": {"query": "relevant:(true"}}
+    )
     assert not broken["valid"]  # the check can fail

@@ -11,8 +11,17 @@ FETCHED = datetime(2024, 10, 10, tzinfo=UTC)
 
 
 def test_furniture_lines_are_dropped() -> None:
-    paragraphs = ["Judul", "Isi pertama.", "BACA JUGA:Berita lain", "Baca juga: Berita lain lagi",
-                  "Tag", "Share", "Editor : Seseorang", "0 Komentar", "Isi kedua."]
+    paragraphs = [
+        "Judul",
+        "Isi pertama.",
+        "BACA JUGA:Berita lain",
+        "Baca juga: Berita lain lagi",
+        "Tag",
+        "Share",
+        "Editor : Seseorang",
+        "0 Komentar",
+        "Isi kedua.",
+    ]
     assert clean_paragraphs(paragraphs, "Judul", []) == ["Isi pertama.", "Isi kedua."]
 
 

@@ -10,9 +10,16 @@ URL = "https://memorandum.disway.id/read/1/judul"
 
 
 def record(**changes: object) -> dict[str, object]:
-    base: dict[str, object] = {"id": article_id(URL), "url": URL, "canonical_url": URL, "site": "memorandum",
-                               "title": "Judul", "body": "Isi.", "fetched_at": "2024-10-01T10:00:00+07:00",
-                               "published_at": "2024-10-01T09:00:00+08:00"}
+    base: dict[str, object] = {
+        "id": article_id(URL),
+        "url": URL,
+        "canonical_url": URL,
+        "site": "memorandum",
+        "title": "Judul",
+        "body": "Isi.",
+        "fetched_at": "2024-10-01T10:00:00+07:00",
+        "published_at": "2024-10-01T09:00:00+08:00",
+    }
     base.update(changes)
     return base
 
@@ -28,15 +35,18 @@ def test_round_trip_through_json() -> None:
     assert parse_article(article.to_json()) == article
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"title": "  "}, "title"),
-    ({"body": ""}, "body"),
-    ({"published_at": "2024-10-01T09:00:00"}, "published_at"),
-    ({"id": "f" * 32}, "not the hash of canonical_url"),
-    ({"url": "ftp://x"}, "url"),
-    ({"unexpected": 1}, "unexpected"),
-    ({"schema_version": 2}, "schema_version"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": "  "}, "title"),
+        ({"body": ""}, "body"),
+        ({"published_at": "2024-10-01T09:00:00"}, "published_at"),
+        ({"id": "f" * 32}, "not the hash of canonical_url"),
+        ({"url": "ftp://x"}, "url"),
+        ({"unexpected": 1}, "unexpected"),
+        ({"schema_version": 2}, "schema_version"),
+    ],
+)
 def test_schema_errors_name_the_field(changes: dict[str, object], field: str) -> None:
     with pytest.raises(SchemaError) as info:
         parse_article(record(**changes))

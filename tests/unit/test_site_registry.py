@@ -58,7 +58,9 @@ def test_extraction_matches_reviewed_output(name: str) -> None:
 
 def test_a_bad_site_file_names_the_file_and_field(tmp_path: Path) -> None:
     bad = tmp_path / "rusak.yaml"
-    bad.write_text("name: rusak\ntitle: R\nbase_url: https://r.id\ndomains: [r.id]\nstart: {}\n"
-                   "article_urls: ['([']\nselectors: {title: [h1], body: [div]}\n")
+    bad.write_text(
+        "name: rusak\ntitle: R\nbase_url: https://r.id\ndomains: [r.id]\nstart: {}\n"
+        "article_urls: ['([']\nselectors: {title: [h1], body: [div]}\n"
+    )
     with pytest.raises(SiteError, match=r"rusak\.yaml: article_urls: .*bad regular expression"):
         load_site(bad)

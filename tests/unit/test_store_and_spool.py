@@ -16,8 +16,16 @@ NOW = datetime(2024, 10, 10, tzinfo=UTC)
 
 def article(n: int, title: str, body: str, days_ago: int) -> Article:
     url = f"https://contoh.id/berita/{n}"
-    return Article(id=article_id(url), url=url, canonical_url=url, site="contoh", title=title, body=body,
-                   published_at=NOW - timedelta(days=days_ago), fetched_at=NOW)
+    return Article(
+        id=article_id(url),
+        url=url,
+        canonical_url=url,
+        site="contoh",
+        title=title,
+        body=body,
+        published_at=NOW - timedelta(days=days_ago),
+        fetched_at=NOW,
+    )
 
 
 @pytest.fixture
@@ -39,8 +47,10 @@ def test_upsert_is_idempotent(store: Store) -> None:
 
 def test_full_text_and_time_filters(store: Store) -> None:
     backend = StoreSearch(store)
-    assert {a.title for a in backend.search(SearchQuery(text="netralitas"))} == {"ASN diminta netral",
-                                                                               "Kades dilaporkan"}
+    assert {a.title for a in backend.search(SearchQuery(text="netralitas"))} == {
+        "ASN diminta netral",
+        "Kades dilaporkan",
+    }
     since = NOW - timedelta(days=7)
     assert [a.title for a in backend.search(SearchQuery(text="netralitas", since=since))] == ["ASN diminta netral"]
     assert [a.title for a in backend.search(SearchQuery(limit=1))] == ["ASN diminta netral"]
@@ -52,8 +62,9 @@ def test_search_text_cannot_break_fts_syntax(store: Store) -> None:
 
 
 def test_dead_letters_keep_reason_and_original(store: Store) -> None:
-    store.add_dead_letter(dead_letter("crawl", "schema: body: too short", {"url": "https://x.id/1"},
-                                      source="https://x.id/1"))
+    store.add_dead_letter(
+        dead_letter("crawl", "schema: body: too short", {"url": "https://x.id/1"}, source="https://x.id/1")
+    )
     [letter] = store.dead_letters()
     assert letter.reason == "schema: body: too short"
     assert '"url": "https://x.id/1"' in letter.original
