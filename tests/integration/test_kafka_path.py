@@ -182,3 +182,32 @@ def test_index_setup_is_idempotent(kafka_settings: Settings) -> None:
     assert first == second == f"{kafka_settings.index_alias}-v1"
     assert sorted(ensure_topics(kafka_settings)) == sorted(topic_names(kafka_settings).all())
     assert ensure_topics(kafka_settings) == []
+
+
+def test_a_new_enrich_instance_rebuilds_dedup_state_from_the_topic(kafka_settings: Settings) -> None:
+    from tests.unit.test_enrich_stage import STORY
+
+    ensure_topics(kafka_settings)
+    topics = topic_names(kafka_settings)
+
+    def publish(url: str, body: str, published: str) -> Article:
+        article = Article.model_validate({
+            "id": article_id(url), "url": url, "canonical_url": url, "site": "contoh", "title": "Klarifikasi Kades",
+            "body": body, "published_at": published, "fetched_at": "2024-10-05T00:00:00+00:00"})
+        producer = KafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap)
+        producer.send(topics.raw, key=article.id.encode(), value=article.to_json().encode())
+        producer.flush()
+        producer.close()
+        return article
+
+    original = publish("https://a.id/asli", STORY, "2024-10-03T09:00:00+00:00")
+    consume(kafka_settings, "enrich")  # first instance: indexes the original, publishes its signature
+    copy = publish("https://b.id/salinan", "Dikutip dari mitra. " + STORY, "2024-10-03T12:00:00+00:00")
+    consume(kafka_settings, "enrich")  # a new instance: knows the original only from the signatures topic
+
+    enriched = {a.id: a for a in (Article.model_validate_json(r.value)
+                                  for r in read_topic(kafka_settings, topics.enriched))}
+    assert enriched[original.id].enrichment.dedup.duplicate_of is None  # type: ignore[union-attr]
+    assert enriched[copy.id].enrichment.dedup.duplicate_of == original.id  # type: ignore[union-attr]
+    signatures = read_topic(kafka_settings, topics.dedup_state)
+    assert {r.key.decode() for r in signatures} == {original.id, copy.id}
