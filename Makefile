@@ -54,10 +54,12 @@ stack-status: install
 	$(BIN)/pantau stack status
 
 bench: install
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.enrich_bench
+	$(BIN)/python -m benchmarks.dedup_bench
+	$(BIN)/python -m benchmarks.pipeline_bench
 
 eval: install
 	$(BIN)/pantau eval
 
 clean:
-	rm -rf $(VENV) .pantau .stack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pantau .stack .stack-test .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 # Failures that mean "we never got to talk to the site".
 _UNREACHABLE = {
     "DNSLookupError",
+    "CannotResolveHostError",
     "ConnectionRefusedError",
     "TCPTimedOutError",
     "TimeoutError",
@@ -62,6 +63,8 @@ def scrapy_settings(settings: Settings) -> ScrapySettings:
     s.setmodule("crawlers.settings", priority="project")
     s.set("USER_AGENT", settings.user_agent, priority="project")
     s.set("LOG_LEVEL", settings.log_level, priority="project")
+    # Pantau's own key=value handler (pantau.logs) prints Scrapy's records too.
+    s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
     return s
 
 
@@ -77,7 +80,10 @@ def crawl(
     ``base_urls`` points named sites at mirrors (the fixture server); ``fast`` drops the
     politeness delay, which only makes sense against such a local mirror.
     """
-    process = CrawlerProcess(scrapy_settings(settings), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(settings))
+    # Scrapy lowers the root logger to NOTSET when it leaves handlers to us; at DEBUG it
+    # would build a record (with the whole item) for every page.
+    logging.getLogger().setLevel(settings.log_level)
     crawlers: list[tuple[SiteSpec, Crawler]] = []
     for spec in specs:
         spider_cls = spider_for(spec, delivery)

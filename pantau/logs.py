@@ -40,6 +40,8 @@ def setup_logging(level: str = "INFO") -> None:
     """Route all logging (ours, Scrapy's, kafka-python's) to stderr in key=value form."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(KeyValueFormatter())
+    # On the handler too: Scrapy resets logger levels when a crawl starts.
+    handler.setLevel(level)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
