@@ -94,9 +94,10 @@ def render_kafka_properties(*, port: int, controller_port: int, data_dir: Path, 
         "# Written by pantau (infra/stack.py) at every start; edits here are overwritten.",
         "process.roles=broker,controller",
         f"node.id={node_id}",
-        # A static voter set: the controller's address comes from this file at every start,
-        # so changing the controller port in settings needs no re-format of the data.
-        f"controller.quorum.voters={node_id}@{HOST}:{controller_port}",
+        # A dynamic quorum formatted with --standalone: this node is the only voter. Its
+        # controller address is written into the data at format time, so a changed
+        # controller port needs `pantau stack down --wipe`.
+        f"controller.quorum.bootstrap.servers={HOST}:{controller_port}",
         f"listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
         f"advertised.listeners=PLAINTEXT://{HOST}:{port}",
         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -1034,7 +1035,7 @@ class Stack:
             logger.info("formatting kafka storage cluster_id=%s dir=%s", cluster_id, self.kafka_data)
             tool = [str(java.java), "-Xmx256m", log4j, "-cp", classpath, "kafka.tools.StorageTool"]
             _run_logged(
-                [*tool, "format", "-t", cluster_id, "-c", str(props)],
+                [*tool, "format", "--standalone", "-t", cluster_id, "-c", str(props)],
                 self.logs_dir / "kafka-format.log",
                 cwd=self.kafka_dir,
             )

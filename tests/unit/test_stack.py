@@ -56,7 +56,7 @@ def test_kafka_properties_bind_both_listeners_to_the_given_ports() -> None:
     props = _properties(render_kafka_properties(port=29092, controller_port=29093, data_dir=Path("/d/kafka")))
     assert props["listeners"] == "PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093"
     assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:29092"
-    assert props["controller.quorum.voters"] == "1@127.0.0.1:29093"
+    assert props["controller.quorum.bootstrap.servers"] == "127.0.0.1:29093"
     assert props["process.roles"] == "broker,controller"
     assert props["log.dirs"] == "/d/kafka"
 
