@@ -11,6 +11,7 @@ from kafka.structs import TopicPartition
 from consumers.enrich import DedupStateFollower, EnrichStage
 from consumers.index import IndexStage
 from consumers.worker import Stage, Worker
+from crawlers.sitespec import founded_dates
 from infra.search_index import connect
 from infra.topics import topic_names
 from pantau.config import Settings
@@ -28,10 +29,7 @@ def build_worker(stage_name: str, settings: Settings) -> tuple[Worker, list[obje
     extras: list[object] = [producer]
     stage: Stage
     if stage_name == "enrich":
-        from crawlers.sitespec import load_registry
-
-        founded = {n: s.founded for n, s in load_registry().items() if s.founded}
-        enricher = Enricher(founded=founded)
+        enricher = Enricher(founded=founded_dates())
         follower = DedupStateFollower(settings, topics.dedup_state)
         follower.restore(enricher)
         extras.append(follower)

@@ -135,6 +135,11 @@ def load_registry(sites_dir: Path = SITES_DIR) -> dict[str, SiteSpec]:
     return {p.stem: load_site(p) for p in sorted(sites_dir.glob("*.yaml"))}
 
 
+def founded_dates(sites_dir: Path = SITES_DIR) -> dict[str, date]:
+    """Each site's first publication day, where its file gives one (for the date check)."""
+    return {name: spec.founded for name, spec in load_registry(sites_dir).items() if spec.founded}
+
+
 def select_sites(names: list[str], sites_dir: Path = SITES_DIR) -> list[SiteSpec]:
     registry = load_registry(sites_dir)
     if not names:

@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
-from crawlers.sitespec import SiteError
+from crawlers.sitespec import SiteError, founded_dates
 from pantau.config import ConfigError, Settings, load_settings
 from pantau.logs import setup_logging
 
@@ -25,12 +25,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 # --- helpers shared by the subcommands -----------------------------------------------
-
-
-def _founded(settings: Settings) -> dict[str, Any]:
-    from crawlers.sitespec import load_registry
-
-    return {name: spec.founded for name, spec in load_registry().items() if spec.founded}
 
 
 def _print_articles(articles: Sequence[Any], out: TextIO, as_json: bool = False) -> None:
@@ -80,7 +74,7 @@ def _delivery(settings: Settings) -> Any:
     from pantau.embedded import EmbeddedDelivery
     from pantau.store import Store
 
-    return EmbeddedDelivery(Store(settings.store_path), founded=_founded(settings))
+    return EmbeddedDelivery(Store(settings.store_path), founded=founded_dates())
 
 
 # --- subcommands -----------------------------------------------------------------------
@@ -216,7 +210,7 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.enrich.lines import enrich_lines
 
-    failures = enrich_lines(sys.stdin, sys.stdout, sys.stderr, founded=_founded(settings))
+    failures = enrich_lines(sys.stdin, sys.stdout, sys.stderr, founded=founded_dates())
     return EXIT_FAILED if failures else EXIT_OK
 
 

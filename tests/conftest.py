@@ -101,6 +101,16 @@ def run_pantau(settings: Settings, *args: str, timeout: float = 240) -> subproce
     )
 
 
+def crawl_fixture_site(settings: Settings, site: str = "memorandum") -> str:
+    """Serve the site's fixtures locally and crawl them with the real `pantau crawl`; returns its report."""
+    from crawlers.fixture_server import FixtureServer
+
+    with FixtureServer(site) as server:
+        result = run_pantau(settings, "crawl", "--site", site, "--base-url", server.base_url)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    return result.stdout
+
+
 def fixture_expectations(site: str = "memorandum") -> dict[str, dict[str, object]]:
     """The reviewed expected output of every saved article page that should be stored, by id."""
     import json

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawlers.fixture_server import FixtureServer
 from pantau.config import Settings
 from pantau.schema import article_id
 from pantau.search import SearchQuery, StoreSearch
 from pantau.store import Store
+from tests.conftest import crawl_fixture_site as crawl
 from tests.conftest import fixture_expectations, invalid_fixture_urls, run_pantau
-
-
-def crawl(settings: Settings) -> str:
-    with FixtureServer("memorandum") as server:
-        result = run_pantau(settings, "crawl", "--site", "memorandum", "--base-url", server.base_url)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    return result.stdout
 
 
 def test_fixture_site_is_stored_and_searchable(embedded_settings: Settings) -> None:

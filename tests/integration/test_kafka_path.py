@@ -11,22 +11,14 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.structs import TopicPartition
 
 from consumers.app import build_worker
-from crawlers.fixture_server import FixtureServer
 from infra.search_index import connect, ensure_index
 from infra.topics import ensure_topics, topic_names
 from pantau.config import Settings
 from pantau.schema import Article, DeadLetter, article_id
 from pantau.search import ElasticsearchSearch, SearchQuery
-from tests.conftest import fixture_expectations, invalid_fixture_urls, run_pantau
+from tests.conftest import crawl_fixture_site, fixture_expectations, invalid_fixture_urls
 
 pytestmark = pytest.mark.integration
-
-
-def crawl_fixture_site(settings: Settings) -> str:
-    with FixtureServer("memorandum") as server:
-        result = run_pantau(settings, "crawl", "--site", "memorandum", "--base-url", server.base_url)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    return result.stdout
 
 
 def consume(settings: Settings, *stages: str) -> None:
@@ -191,9 +183,18 @@ def test_a_new_enrich_instance_rebuilds_dedup_state_from_the_topic(kafka_setting
     topics = topic_names(kafka_settings)
 
     def publish(url: str, body: str, published: str) -> Article:
-        article = Article.model_validate({
-            "id": article_id(url), "url": url, "canonical_url": url, "site": "contoh", "title": "Klarifikasi Kades",
-            "body": body, "published_at": published, "fetched_at": "2024-10-05T00:00:00+00:00"})
+        article = Article.model_validate(
+            {
+                "id": article_id(url),
+                "url": url,
+                "canonical_url": url,
+                "site": "contoh",
+                "title": "Klarifikasi Kades",
+                "body": body,
+                "published_at": published,
+                "fetched_at": "2024-10-05T00:00:00+00:00",
+            }
+        )
         producer = KafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap)
         producer.send(topics.raw, key=article.id.encode(), value=article.to_json().encode())
         producer.flush()
@@ -205,8 +206,9 @@ def test_a_new_enrich_instance_rebuilds_dedup_state_from_the_topic(kafka_setting
     copy = publish("https://b.id/salinan", "Dikutip dari mitra. " + STORY, "2024-10-03T12:00:00+00:00")
     consume(kafka_settings, "enrich")  # a new instance: knows the original only from the signatures topic
 
-    enriched = {a.id: a for a in (Article.model_validate_json(r.value)
-                                  for r in read_topic(kafka_settings, topics.enriched))}
+    enriched = {
+        a.id: a for a in (Article.model_validate_json(r.value) for r in read_topic(kafka_settings, topics.enriched))
+    }
     assert enriched[original.id].enrichment.dedup.duplicate_of is None  # type: ignore[union-attr]
     assert enriched[copy.id].enrichment.dedup.duplicate_of == original.id  # type: ignore[union-attr]
     signatures = read_topic(kafka_settings, topics.dedup_state)

@@ -18,7 +18,7 @@ def test_pantau_environment_names_real_settings() -> None:
     for name, service in SERVICES.items():
         for key in service.get("environment", {}) if isinstance(service.get("environment"), dict) else []:
             if key.startswith(ENV_PREFIX):
-                field = key[len(ENV_PREFIX):].lower()
+                field = key[len(ENV_PREFIX) :].lower()
                 assert field in Settings.model_fields, f"service {name}: {key} is not a Pantau setting"
 
 

@@ -25,8 +25,16 @@ STORY = (
 
 
 def article(url: str, body: str, published: datetime | None = None, site: str = "contoh") -> Article:
-    return Article(id=article_id(url), url=url, canonical_url=url, site=site, title="Bawaslu Klarifikasi Kades",
-                   body=body, published_at=published, fetched_at=FETCHED)
+    return Article(
+        id=article_id(url),
+        url=url,
+        canonical_url=url,
+        site=site,
+        title="Bawaslu Klarifikasi Kades",
+        body=body,
+        published_at=published,
+        fetched_at=FETCHED,
+    )
 
 
 def test_enrichment_fills_every_part() -> None:
@@ -67,21 +75,37 @@ def test_missing_date_is_taken_from_the_text_and_flagged_dates_are_kept() -> Non
     future, _ = Enricher().enrich(article("https://a.id/2", STORY, datetime(2025, 1, 1, tzinfo=UTC)))
     assert future.enrichment is not None and "in_future" in future.enrichment.date.flags
     old, _ = Enricher(founded={"contoh": date(2010, 1, 1)}).enrich(
-        article("https://a.id/3", STORY, datetime(2001, 1, 1, tzinfo=UTC)))
+        article("https://a.id/3", STORY, datetime(2001, 1, 1, tzinfo=UTC))
+    )
     assert old.enrichment is not None and "before_outlet_existed" in old.enrichment.date.flags
 
 
 def test_enrich_lines_reports_bad_lines_by_number_and_goes_on() -> None:
-    lines = "\n".join([
-        json.dumps({"url": "https://a.id/1", "title": "Bawaslu Klarifikasi Kades", "body": STORY,
-                    "fetched_at": FETCHED.isoformat()}),
-        "{not json",
-        json.dumps({"title": "tanpa url", "body": "isi"}),
-        json.dumps({"url": "https://a.id/2", "title": "", "body": "isi"}),
-        json.dumps(["a", "list"]),
-        json.dumps({"url": "https://a.id/3", "title": "Harga cabai", "body": "Harga cabai naik di pasar.",
-                    "site": "pasar", "published_at": "2024-10-01T08:00:00+07:00"}),
-    ])
+    lines = "\n".join(
+        [
+            json.dumps(
+                {
+                    "url": "https://a.id/1",
+                    "title": "Bawaslu Klarifikasi Kades",
+                    "body": STORY,
+                    "fetched_at": FETCHED.isoformat(),
+                }
+            ),
+            "{not json",
+            json.dumps({"title": "tanpa url", "body": "isi"}),
+            json.dumps({"url": "https://a.id/2", "title": "", "body": "isi"}),
+            json.dumps(["a", "list"]),
+            json.dumps(
+                {
+                    "url": "https://a.id/3",
+                    "title": "Harga cabai",
+                    "body": "Harga cabai naik di pasar.",
+                    "site": "pasar",
+                    "published_at": "2024-10-01T08:00:00+07:00",
+                }
+            ),
+        ]
+    )
     out, err = io.StringIO(), io.StringIO()
     assert enrich_lines(io.StringIO(lines), out, err) == 4
     errors = err.getvalue().splitlines()
