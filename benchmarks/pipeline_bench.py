@@ -76,11 +76,17 @@ def bench_crawl(n: int) -> list[tuple[str, float]]:
                 list(pool.map(lambda u: urllib.request.urlopen(u, timeout=30).read(), urls))
             bare = n / (time.perf_counter() - started)
             env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-            env.update(PANTAU_DATA_DIR=str(Path(tmp) / "data"), PANTAU_CRAWL_MAX_ARTICLES=str(n),
-                       PANTAU_LOG_LEVEL="WARNING")
+            env.update(
+                PANTAU_DATA_DIR=str(Path(tmp) / "data"), PANTAU_CRAWL_MAX_ARTICLES=str(n), PANTAU_LOG_LEVEL="WARNING"
+            )
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "pantau.cli", "crawl", "--site", "memorandum",
-                            "--base-url", server.base_url], env=env, check=True, capture_output=True, cwd=REPO)
+            subprocess.run(
+                [sys.executable, "-m", "pantau.cli", "crawl", "--site", "memorandum", "--base-url", server.base_url],
+                env=env,
+                check=True,
+                capture_output=True,
+                cwd=REPO,
+            )
             ours = n / (time.perf_counter() - started)
     return [("bare fetch (urllib, 2 threads)", bare), ("pantau crawl, embedded (fetch+extract+enrich+store)", ours)]
 
@@ -132,20 +138,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=2000)
     args = parser.parse_args()
-    stack_settings = load_settings(stack_dir=str(REPO / ".stack-test"), stack_kafka_port=19092,
-                                   stack_kafka_controller_port=19093, stack_elasticsearch_port=19200)
+    stack_settings = load_settings(
+        stack_dir=str(REPO / ".stack-test"),
+        stack_kafka_port=19092,
+        stack_kafka_controller_port=19093,
+        stack_elasticsearch_port=19200,
+    )
     stack = Stack(stack_settings)
     started_here = not stack.status().running
     stack.up(timeout=300)
     try:
         unique = uuid.uuid4().hex[:8]
-        settings = load_settings(kafka_bootstrap=stack.kafka_bootstrap, elasticsearch_url=stack.elasticsearch_url,
-                                 topic_prefix=f"bench{unique}", index_alias=f"bench{unique}",
-                                 data_dir=tempfile.mkdtemp(prefix="pantau-bench-"))
+        settings = load_settings(
+            kafka_bootstrap=stack.kafka_bootstrap,
+            elasticsearch_url=stack.elasticsearch_url,
+            topic_prefix=f"bench{unique}",
+            index_alias=f"bench{unique}",
+            data_dir=tempfile.mkdtemp(prefix="pantau-bench-"),
+        )
         records = build_corpus(args.articles)
-        sections = [("crawl", bench_crawl(min(args.articles, 1000))),
-                    ("publish to Kafka", bench_publish(settings, records)),
-                    ("index into Elasticsearch", bench_index(settings, records))]
+        sections = [
+            ("crawl", bench_crawl(min(args.articles, 1000))),
+            ("publish to Kafka", bench_publish(settings, records)),
+            ("index into Elasticsearch", bench_index(settings, records)),
+        ]
     finally:
         if started_here:
             stack.down()
