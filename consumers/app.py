@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-from kafka import KafkaConsumer
-from kafka.structs import TopicPartition
-
 from consumers.enrich import DedupStateFollower, EnrichStage
 from consumers.index import IndexStage
 from consumers.worker import Stage, Worker
@@ -16,7 +13,7 @@ from infra.search_index import connect
 from infra.topics import topic_names
 from pantau.config import Settings
 from pantau.enrich.stage import Enricher
-from pantau.kafka_io import make_consumer, make_producer
+from pantau.kafka_io import make_consumer, make_producer, read_topic
 from pantau.schema import DeadLetter
 
 logger = logging.getLogger(__name__)
@@ -64,23 +61,8 @@ def run_consumer(stage_name: str, settings: Settings, idle_timeout: float | None
             resource.close()  # type: ignore[attr-defined]
 
 
-def read_dead_letters(settings: Settings, limit: int = 20, timeout_ms: int = 5000) -> list[DeadLetter]:
+def read_dead_letters(settings: Settings, limit: int = 20) -> list[DeadLetter]:
     """The newest ``limit`` dead letters, read without joining a group (so nothing is consumed)."""
-    topic = topic_names(settings).dead_letter
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
-        end = consumer.end_offsets(partitions)
-        for tp in partitions:
-            consumer.seek(tp, max(0, end[tp] - limit))
-        letters: list[DeadLetter] = []
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
-            polled = consumer.poll(timeout_ms=timeout_ms)
-            if not polled:
-                break
-            for records in polled.values():
-                letters.extend(DeadLetter.model_validate(json.loads(r.value)) for r in records)
-        return sorted(letters, key=lambda d: d.failed_at, reverse=True)[:limit]
-    finally:
-        consumer.close()
+    records = read_topic(settings, topic_names(settings).dead_letter, last=limit)
+    letters = [DeadLetter.model_validate(json.loads(r.value)) for r in records]
+    return sorted(letters, key=lambda d: d.failed_at, reverse=True)[:limit]

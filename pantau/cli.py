@@ -255,12 +255,12 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_spool(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.spool import Spool
     from pipelines.kafka_delivery import KafkaDelivery
 
     if settings.mode != "kafka":
         raise ConfigError("pantau spool replay needs kafka_bootstrap")
-    delivery = KafkaDelivery(settings, connect=False)
-    print(f"{delivery.spool.pending()} record(s) in the spool")
+    print(f"{Spool(settings.spool_dir).pending()} record(s) in the spool")
     delivery = KafkaDelivery(settings)
     delivery.close()
     print(f"{delivery.spool.pending()} record(s) left in the spool")

@@ -7,6 +7,7 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.codec import has_zstd
 from kafka.serializer import Serializer
+from kafka.structs import TopicPartition
 
 from pantau.config import Settings
 
@@ -57,3 +58,28 @@ def make_consumer(settings: Settings, group: str, topics: list[str], **overrides
     if topics:
         consumer.subscribe(topics)
     return consumer
+
+
+def read_topic(settings: Settings, topic: str, last: int | None = None, poll_ms: int = 2000) -> list[Any]:
+    """Every record of ``topic`` up to its current end (or the ``last`` of each partition).
+
+    Reads without joining a group, so nothing is committed and no consumer is disturbed.
+    Stops early if a poll brings nothing although the end is not reached.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(partitions)
+        end = consumer.end_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, 0 if last is None else max(0, end[tp] - last))
+        records: list[Any] = []
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            polled = consumer.poll(timeout_ms=poll_ms)
+            if not polled:
+                break
+            for batch in polled.values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.structs import TopicPartition
+from kafka import KafkaProducer
 
 from consumers.app import build_worker
 from infra.search_index import connect, ensure_index
 from infra.topics import ensure_topics, topic_names
 from pantau.config import Settings
+from pantau.kafka_io import read_topic
 from pantau.schema import Article, DeadLetter, article_id
 from pantau.search import ElasticsearchSearch, SearchQuery
 from tests.conftest import crawl_fixture_site, fixture_expectations, invalid_fixture_urls
@@ -29,22 +29,6 @@ def consume(settings: Settings, *stages: str) -> None:
         finally:
             for resource in extras:
                 resource.close()  # type: ignore[attr-defined]
-
-
-def read_topic(settings: Settings, topic: str) -> list[Any]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False, consumer_timeout_ms=3000
-    )
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    end = consumer.end_offsets(partitions)
-    records = []
-    while any(consumer.position(tp) < end[tp] for tp in partitions):
-        for batch in consumer.poll(timeout_ms=2000).values():
-            records.extend(batch)
-    consumer.close()
-    return records
 
 
 def all_documents(settings: Settings) -> dict[str, dict[str, Any]]:
