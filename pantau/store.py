@@ -19,7 +19,9 @@ from pantau.schema import Article, DeadLetter
 _SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
+    -- An explicit rowid alias: VACUUM keeps it, so the full-text index stays in step.
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     site TEXT NOT NULL,
     published_at TEXT,
     fetched_at TEXT NOT NULL,
@@ -34,9 +36,10 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published_at);
 CREATE INDEX IF NOT EXISTS articles_region ON articles (region_code);
 CREATE INDEX IF NOT EXISTS articles_province ON articles (province_code);
--- Standalone FTS table keyed by the article id; kept in step by upsert().
+-- Full-text index keyed by the articles table's rowid (an upsert keeps the rowid), so
+-- replacing an article's text is a lookup, not a scan of the whole index.
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    id UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2'
+    title, body, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,8 +49,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     doc TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS dedup_signatures (
-    article_id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL UNIQUE,
     doc TEXT NOT NULL
 );
 """
@@ -83,10 +86,19 @@ class Store:
         )
         with self.db:
             self.db.execute("BEGIN")
-            self.db.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
-            self.db.execute("DELETE FROM articles_fts WHERE id = ?", (article.id,))
+            (rowid,) = self.db.execute(
+                "INSERT INTO articles (id, site, published_at, fetched_at, relevant, score, region_code, "
+                "province_code, cluster_id, duplicate_of, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (id) DO UPDATE SET "
+                "site=excluded.site, published_at=excluded.published_at, fetched_at=excluded.fetched_at, "
+                "relevant=excluded.relevant, score=excluded.score, region_code=excluded.region_code, "
+                "province_code=excluded.province_code, cluster_id=excluded.cluster_id, "
+                "duplicate_of=excluded.duplicate_of, doc=excluded.doc RETURNING seq",
+                row,
+            ).fetchone()
+            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
             self.db.execute(
-                "INSERT INTO articles_fts (id, title, body) VALUES (?,?,?)", (article.id, article.title, article.body)
+                "INSERT INTO articles_fts (rowid, title, body) VALUES (?,?,?)", (rowid, article.title, article.body)
             )
 
     def get(self, article_id: str) -> Article | None:
@@ -112,7 +124,7 @@ class Store:
         join = ""
         order = "a.published_at DESC"
         if text:
-            join = "JOIN articles_fts f ON f.id = a.id"
+            join = "JOIN articles_fts f ON f.rowid = a.seq"
             where.append("articles_fts MATCH ?")
             params.append(_fts_query(text))
             order = "bm25(articles_fts), a.published_at DESC"
@@ -161,8 +173,7 @@ class Store:
     def save_signature(self, article_id: str, signature: dict[str, Any]) -> None:
         with self.db:
             self.db.execute(
-                "INSERT OR IGNORE INTO dedup_signatures (article_id, seq, doc) "
-                "VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM dedup_signatures), ?)",
+                "INSERT OR IGNORE INTO dedup_signatures (article_id, doc) VALUES (?, ?)",
                 (article_id, json.dumps(signature)),
             )
 
