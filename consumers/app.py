@@ -8,7 +8,6 @@ import logging
 from consumers.enrich import DedupStateFollower, EnrichStage
 from consumers.index import IndexStage
 from consumers.worker import Stage, Worker
-from crawlers.sitespec import founded_dates
 from infra.search_index import connect
 from infra.topics import topic_names
 from pantau.config import Settings
@@ -26,7 +25,7 @@ def build_worker(stage_name: str, settings: Settings) -> tuple[Worker, list[obje
     extras: list[object] = [producer]
     stage: Stage
     if stage_name == "enrich":
-        enricher = Enricher(founded=founded_dates())
+        enricher = Enricher()
         follower = DedupStateFollower(settings, topics.dedup_state)
         follower.restore(enricher)
         extras.append(follower)

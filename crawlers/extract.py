@@ -1,6 +1,6 @@
 """Field extraction from one article page: site selectors first, then generic fallbacks.
 
-Pure: HTML in, :class:`~crawlers.items.ArticleItem` out. The registry test runs it on
+Pure: HTML in, :class:`~pantau.schema.PageExtract` out. The registry test runs it on
 every site's saved pages; the spider runs it on live responses.
 """
 
@@ -14,9 +14,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawlers.items import ArticleItem
 from crawlers.sitespec import SiteSpec
-from pantau.dates import DateCandidate
+from pantau.dates import DateCandidate, DateSource
+from pantau.schema import PageExtract
 
 # Tried after the site's own selectors: common CMS markup (WordPress, Disway, ANTARA).
 GENERIC_TITLE = ["meta[property='og:title']::attr(content)", "h1::text", "title::text"]
@@ -29,7 +29,7 @@ GENERIC_BODY = [
     ".post",
     "article",
 ]
-GENERIC_DATES = [
+GENERIC_DATES: list[tuple[str, DateSource]] = [
     ("meta[property='article:published_time']::attr(content)", "meta"),
     ("meta[name='pubdate']::attr(content)", "meta"),
     ("meta[itemprop='datePublished']::attr(content)", "meta"),
@@ -101,7 +101,7 @@ def _jsonld_dates(sel: Selector) -> list[DateCandidate]:
     return found
 
 
-def extract_article(spec: SiteSpec, url: str, html: str, fetched_at: datetime) -> ArticleItem:
+def extract_article(spec: SiteSpec, url: str, html: str, fetched_at: datetime) -> PageExtract:
     """Extract one page. Missing fields come back empty; validation decides what is fatal."""
     sel = Selector(text=html)
     s = spec.selectors
@@ -109,7 +109,7 @@ def extract_article(spec: SiteSpec, url: str, html: str, fetched_at: datetime) -
     dates += _jsonld_dates(sel)
     dates += [DateCandidate(v, source) for query, source in GENERIC_DATES for v in sel.css(query).getall()]
     canonical = sel.css("link[rel='canonical']::attr(href)").get()
-    return ArticleItem(
+    return PageExtract(
         url=url,
         site=spec.name,
         fetched_at=fetched_at,
@@ -122,5 +122,6 @@ def extract_article(spec: SiteSpec, url: str, html: str, fetched_at: datetime) -
         language=spec.language,
         home_region=spec.home_region,
         timezone=spec.timezone,
-        founded=spec.founded,
+        site_founded=spec.founded,
+        domains=tuple(spec.domains),
     )

@@ -1,23 +1,38 @@
 """One page through extraction, cleaning and normalisation, outside Scrapy.
 
-The pipelines run these same functions inside a crawl; the registry test, the expected-
-output generator and ``pantau sites check`` run them here on saved or fetched pages.
+The item pipelines run these same core functions inside a crawl; the registry test, the
+expected-output generator and ``pantau sites check`` run them here on saved or fetched
+pages.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from pantau.furniture import clean_paragraphs
 
 from crawlers.extract import extract_article
 from crawlers.sitespec import SiteSpec
-from pipelines.clean import clean_paragraphs
-from pipelines.normalise import normalise
+from pantau.articles import build_article
+from pantau.schema import Article, PageExtract, SchemaError
 
 
-def process_page(spec: SiteSpec, url: str, html: str, fetched_at: datetime) -> dict[str, Any]:
-    """The article fields (before validation) the crawler would produce for this page."""
-    item = extract_article(spec, url, html, fetched_at)
-    item.title = " ".join(item.title.split())
-    item.paragraphs = clean_paragraphs(item.paragraphs, item.title, spec.drop_patterns)
-    return normalise(item, list(spec.domains))
+@dataclass(frozen=True)
+class PageOutcome:
+    """What the crawler makes of one page: the article, or why the page cannot be one."""
+
+    page: PageExtract
+    article: Article | None
+    reason: str | None = None
+
+
+def process_page(spec: SiteSpec, url: str, html: str, fetched_at: datetime) -> PageOutcome:
+    """The article the crawler would deliver for this page, or the schema failure it would dead-letter."""
+    page = extract_article(spec, url, html, fetched_at)
+    page.title = " ".join(page.title.split())
+    page.paragraphs = clean_paragraphs(page.paragraphs, page.title, spec.drop_patterns)
+    try:
+        return PageOutcome(page, build_article(page))
+    except SchemaError as exc:
+        return PageOutcome(page, None, exc.reason)

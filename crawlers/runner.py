@@ -58,9 +58,10 @@ class SiteReport:
         return text
 
 
-def scrapy_settings(settings: Settings) -> ScrapySettings:
+def scrapy_settings(settings: Settings, item_pipelines: Mapping[str, int]) -> ScrapySettings:
     s = ScrapySettings()
     s.setmodule("crawlers.settings", priority="project")
+    s.set("ITEM_PIPELINES", dict(item_pipelines), priority="project")
     s.set("USER_AGENT", settings.user_agent, priority="project")
     s.set("LOG_LEVEL", settings.log_level, priority="project")
     # Pantau's own key=value handler (pantau.logs) prints Scrapy's records too.
@@ -72,15 +73,18 @@ def crawl(
     settings: Settings,
     specs: list[SiteSpec],
     delivery: Delivery,
+    item_pipelines: Mapping[str, int],
     base_urls: Mapping[str, str] | None = None,
     fast: bool = False,
 ) -> list[SiteReport]:
-    """Crawl each site once (discover, fetch, extract, deliver). Blocks until all finish.
+    """Crawl each site once (discover, fetch, extract, then the item pipelines). Blocks until all finish.
 
-    ``base_urls`` points named sites at mirrors (the fixture server); ``fast`` drops the
-    politeness delay, which only makes sense against such a local mirror.
+    ``item_pipelines`` is Scrapy's ``ITEM_PIPELINES`` (dotted path to order), given by the
+    caller so that this package does not depend on the pipelines. ``base_urls`` points named
+    sites at mirrors (the fixture server); ``fast`` drops the politeness delay, which only
+    makes sense against such a local mirror.
     """
-    process = CrawlerProcess(scrapy_settings(settings))
+    process = CrawlerProcess(scrapy_settings(settings, item_pipelines))
     # Scrapy lowers the root logger to NOTSET when it leaves handlers to us; at DEBUG it
     # would build a record (with the whole item) for every page.
     logging.getLogger().setLevel(settings.log_level)

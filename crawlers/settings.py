@@ -18,9 +18,4 @@ COOKIES_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
-ITEM_PIPELINES = {
-    "pipelines.clean.CleanPipeline": 100,
-    "pipelines.normalise.NormalisePipeline": 200,
-    "pipelines.validate.ValidatePipeline": 300,
-    "pipelines.deliver.DeliverPipeline": 900,
-}
+# ITEM_PIPELINES is set by the composition root (pantau.cli), which knows the pipelines.

@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from crawlers.fixture_server import load_routes
 from crawlers.page import process_page
 from crawlers.sitespec import FIXTURES_DIR, SiteSpec, load_registry
-from pantau.schema import SchemaError, parse_article
+from pantau.articles import identity
 
 
 def fixture_fetched_at(site: str, fixtures_dir: Path = FIXTURES_DIR) -> datetime:
@@ -35,19 +38,28 @@ def article_pages(spec: SiteSpec, fixtures_dir: Path = FIXTURES_DIR) -> dict[str
     }
 
 
+# Fields of the article that come from the site file or the clock, not from the page.
+_NOT_EXTRACTED = {"fetched_at", "schema_version", "timezone", "site_founded", "enrichment"}
+
+
 def expected_output(spec: SiteSpec, path: str, page: Path, fetched_at: datetime) -> dict[str, Any]:
-    """What the registry test compares: the normalised fields, and whether they validate."""
-    url = spec.base_url + path
-    fields = process_page(spec, url, page.read_text(encoding="utf-8"), fetched_at)
-    out: dict[str, Any] = {k: v for k, v in fields.items() if k not in ("fetched_at", "schema_version")}
-    if out.get("published_at") is not None:
-        out["published_at"] = out["published_at"].astimezone(UTC).isoformat()
-    try:
-        parse_article(fields)
-        out["valid"] = True
-    except SchemaError as exc:
-        out["valid"] = False
-        out["invalid_reason"] = exc.reason
+    """What the registry test compares: the article extracted from a saved page, or why there is none."""
+    outcome = process_page(spec, spec.base_url + path, page.read_text(encoding="utf-8"), fetched_at)
+    if outcome.article is None:
+        canonical, the_id = identity(outcome.page.url, outcome.page.canonical_hint, outcome.page.domains)
+        return {
+            "id": the_id,
+            "url": outcome.page.url,
+            "canonical_url": canonical,
+            "title": outcome.page.title,
+            "body": "\n\n".join(outcome.page.paragraphs),
+            "valid": False,
+            "invalid_reason": outcome.reason,
+        }
+    article = outcome.article
+    out: dict[str, Any] = article.model_dump(mode="json", exclude=_NOT_EXTRACTED)
+    out["published_at"] = article.published_at.astimezone(UTC).isoformat() if article.published_at else None
+    out["valid"] = True
     return out
 
 
@@ -65,12 +77,20 @@ def write_expected(name: str, fixtures_dir: Path = FIXTURES_DIR) -> list[Path]:
 
 
 def list_sites(out: TextIO) -> None:
+    """The registry as a table: one row per site file."""
+    table = Table("site", "base URL", "platform", "home", "start points", "fixtures", box=box.SIMPLE)
     for name, spec in load_registry().items():
         has_fixtures = (FIXTURES_DIR / name / "routes.yaml").exists()
-        out.write(
-            f"{name:20} {spec.base_url:40} home={spec.home_region or '-':6} "
-            f"platform={spec.platform:10} fixtures={'yes' if has_fixtures else 'NO'}\n"
+        starts = [*spec.start.feeds, *spec.start.sitemaps, *spec.start.listings]
+        table.add_row(
+            name,
+            spec.base_url,
+            spec.platform,
+            spec.home_region or "-",
+            " ".join(starts),
+            "yes" if has_fixtures else "NO",
         )
+    Console(file=out, width=200 if not out.isatty() else None).print(table)
 
 
 def check_site(name: str, out: TextIO, url: str | None = None) -> bool:
@@ -87,17 +107,18 @@ def check_site(name: str, out: TextIO, url: str | None = None) -> bool:
         pages = {spec.base_url + p: (f.read_text(encoding="utf-8"), fetched_at) for p, f in article_pages(spec).items()}
     ok = True
     for page_url, (html, fetched_at) in pages.items():
-        fields = process_page(spec, page_url, html, fetched_at)
-        problems = [k for k in ("title", "body", "published_at") if not fields.get(k)]
-        try:
-            parse_article(fields)
-        except SchemaError as exc:
-            problems.append(f"schema: {exc.reason}")
-        ok = ok and not problems
+        outcome = process_page(spec, page_url, html, fetched_at)
+        article = outcome.article
+        problems = [f"schema: {outcome.reason}"] if outcome.reason else []
+        if article is not None and article.published_at is None:
+            problems.append("published_at: none found")
+        paragraphs = outcome.page.paragraphs
         out.write(
-            f"{page_url}\n  title: {fields['title'][:100]}\n  published_at: {fields['published_at']} "
-            f"(from {fields.get('date_source')})\n  body: {len(fields['body'])} chars, "
-            f"{fields['body'].count(chr(10) * 2) + 1 if fields['body'] else 0} paragraph(s)\n"
+            f"{page_url}\n  title: {outcome.page.title[:100]}\n"
+            f"  published_at: {article.published_at if article else None} "
+            f"(from {article.date_source if article else None})\n"
+            f"  body: {sum(len(p) for p in paragraphs)} chars, {len(paragraphs)} paragraph(s)\n"
             f"  problems: {', '.join(problems) or 'none'}\n"
         )
+        ok = ok and not problems
     return ok

@@ -13,11 +13,12 @@ from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pantau.dates import DateSource
 
 SITES_DIR = Path(str(resources.files("crawlers").joinpath("sites")))
 FIXTURES_DIR = Path(str(resources.files("crawlers").joinpath("fixtures")))
@@ -33,8 +34,8 @@ class _Spec(BaseModel):
 
 class DateSelector(_Spec):
     css: str
-    #: Where the value comes from, recorded with the article: meta, jsonld, visible.
-    source: Literal["meta", "jsonld", "visible", "body"] = "visible"
+    #: Where the value comes from, recorded with the article.
+    source: DateSource = "visible"
 
 
 class Selectors(_Spec):
@@ -93,7 +94,10 @@ class SiteSpec(_Spec):
     @field_validator("timezone")
     @classmethod
     def _zone_exists(cls, value: str) -> str:
-        ZoneInfo(value)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Makassar)") from exc
         return value
 
     @cached_property
@@ -107,10 +111,6 @@ class SiteSpec(_Spec):
     @cached_property
     def drop_patterns(self) -> list[re.Pattern[str]]:
         return [re.compile(p, re.IGNORECASE) for p in self.drop_paragraphs]
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 def load_site(path: Path) -> SiteSpec:
@@ -133,11 +133,6 @@ def load_site(path: Path) -> SiteSpec:
 def load_registry(sites_dir: Path = SITES_DIR) -> dict[str, SiteSpec]:
     """Every site file, by name."""
     return {p.stem: load_site(p) for p in sorted(sites_dir.glob("*.yaml"))}
-
-
-def founded_dates(sites_dir: Path = SITES_DIR) -> dict[str, date]:
-    """Each site's first publication day, where its file gives one (for the date check)."""
-    return {name: spec.founded for name, spec in load_registry(sites_dir).items() if spec.founded}
 
 
 def select_sites(names: list[str], sites_dir: Path = SITES_DIR) -> list[SiteSpec]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -61,18 +61,22 @@ _TEXT_DATE = re.compile(r"\(\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\s*\)")
 _ZONE_IN_TEXT = re.compile(r"\b(WIB|WITA|WIT)\b", re.IGNORECASE)
 
 
+#: Where a publication date was read: page metadata, JSON-LD, the visible date line, or the body text.
+DateSource = Literal["meta", "jsonld", "visible", "body"]
+
+
 @dataclass(frozen=True, slots=True)
 class DateCandidate:
-    """A date string and where on the page it came from (``meta``, ``jsonld``, ``visible``, ``body``)."""
+    """A date string and where on the page it came from."""
 
     text: str
-    source: str
+    source: DateSource
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedDate:
     value: datetime  # always UTC
-    source: str
+    source: DateSource
 
 
 def _year_for(day: int, month: int, reference: datetime, weekday: int | None) -> int | None:

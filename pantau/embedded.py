@@ -8,8 +8,6 @@ store. Dead letters land in the store's ``dead_letters`` table.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import date
 
 from pantau import metrics
 from pantau.enrich.stage import Enricher
@@ -20,9 +18,9 @@ logger = logging.getLogger(__name__)
 
 
 class EmbeddedDelivery:
-    def __init__(self, store: Store, founded: Mapping[str, date] | None = None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.enricher = Enricher(founded=founded)
+        self.enricher = Enricher()
         restored = self.enricher.restore(store.signatures())
         logger.info("dedup state restored", extra={"signatures": restored, "store": str(store.path)})
         self.published = 0

@@ -8,11 +8,16 @@ that carry the ``.v<N>`` suffix (see :mod:`infra.topics`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from datetime import UTC, datetime
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pantau.dates import DateCandidate, DateSource
 
 SCHEMA_VERSION = 1
 
@@ -119,14 +124,17 @@ class Article(_Model):
     title: str = Field(min_length=1, max_length=1000)
     body: str = Field(min_length=1)
     published_at: AwareDatetime | None = None
-    #: Where published_at was read: page metadata, JSON-LD, the visible date line, or the body text.
-    date_source: Literal["meta", "jsonld", "visible", "body"] | None = None
+    date_source: DateSource | None = None
     fetched_at: AwareDatetime
     authors: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     language: str = Field(default="id", pattern=r"^[a-z]{2}$")
     #: The outlet's home region code (a prior for region tagging, never the answer).
     home_region: str | None = None
+    #: The outlet's time zone (IANA name), for dates its text states without one.
+    timezone: str | None = None
+    #: The outlet's first publication day: an earlier ``published_at`` is flagged.
+    site_founded: date | None = None
     enrichment: Enrichment | None = None
 
     @field_validator("published_at", "fetched_at")
@@ -153,6 +161,38 @@ class Article(_Model):
 
     def with_enrichment(self, enrichment: Enrichment) -> Article:
         return self.model_copy(update={"enrichment": enrichment})
+
+
+@dataclass
+class PageExtract:
+    """What a spider pulls from one article page, before it is normalised into an :class:`Article`.
+
+    Scrapy item pipelines clean it in place (``paragraphs``) and then build the article
+    from it with :func:`pantau.articles.build_article`. The outlet's facts ride along so
+    that no later stage has to read the site files.
+    """
+
+    url: str
+    site: str
+    fetched_at: datetime
+    title: str
+    paragraphs: list[str]
+    #: Date strings with where on the page they were found (meta, jsonld, visible).
+    date_candidates: list[DateCandidate] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    #: ``<link rel="canonical">`` as the page declares it, if it does.
+    canonical_hint: str | None = None
+    language: str = "id"
+    home_region: str | None = None
+    timezone: str = "Asia/Jakarta"
+    site_founded: date | None = None
+    #: The outlet's own domains: a canonical hint pointing elsewhere is not trusted.
+    domains: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        """The extraction as JSON, the ``original`` of a dead letter when it cannot become an article."""
+        return json.dumps(dataclasses.asdict(self), default=str, ensure_ascii=False)
 
 
 class DeadLetter(_Model):

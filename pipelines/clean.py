@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from crawlers.items import ArticleItem
+from pantau.schema import PageExtract
 from pipelines.base import SitePipeline
 
 # Furniture seen across platforms; a site file adds its own in ``drop_paragraphs``.
@@ -43,7 +43,7 @@ def clean_paragraphs(paragraphs: list[str], title: str, extra: list[re.Pattern[s
 
 
 class CleanPipeline(SitePipeline):
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    def process_item(self, item: PageExtract) -> PageExtract:
         extra = self.spider.spec.drop_patterns
         item.title = " ".join(item.title.split())
         item.paragraphs = clean_paragraphs(item.paragraphs, item.title, extra)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from crawlers.items import ArticleItem
 from pantau import metrics
+from pantau.schema import Article
 from pipelines.base import SitePipeline
 
 
 class DeliverPipeline(SitePipeline):
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        assert item.article is not None, "DeliverPipeline runs after ValidatePipeline"
-        self.delivery.publish(item.article)
+    def process_item(self, item: Article) -> Article:
+        self.spider.delivery.publish(item)
         metrics.RECORDS.labels(stage="crawl", outcome="delivered").inc()
         self.count("pantau/delivered")
         return item

@@ -19,7 +19,7 @@ from pantau import metrics
 from pantau.config import Settings
 from pantau.kafka_io import make_producer
 from pantau.schema import Article, DeadLetter
-from pantau.spool import Spool, SpooledRecord
+from pipelines.spool import Spool, SpooledRecord
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """One generic spider, specialised per site by its YAML file.
 
 Discovery follows the site file: RSS/Atom feeds, listing pages (with a bounded number
-of "next" pages) and sitemaps yield article URLs, which are matched against the site's
-article patterns before they are fetched.
+of "next" pages) and sitemaps (Scrapy's parser: sitemap indexes and gzip included) yield
+article URLs, which are matched against the site's article patterns before they are fetched.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawlers.extract import extract_article
-from crawlers.items import ArticleItem
 from crawlers.sitespec import SiteSpec
 from pantau.delivery import Delivery
+from pantau.schema import PageExtract
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ class SiteSpider(scrapy.Spider):
         for path in s.feeds:
             yield self._request(path, self.parse_feed)
         for path in s.sitemaps:
-            yield self._request(path, self.parse_feed)
+            yield self._request(path, self.parse_sitemap)
         for path in s.listings:
             yield self._request(path, self.parse_listing)
 
@@ -84,14 +86,29 @@ class SiteSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        # RSS <link>text</link>, Atom <link href>, sitemap <loc>; namespaces vary, so match local names.
+        # RSS <link>text</link>, Atom <link href>; namespaces vary, so match local names.
         links = response.xpath(
             "//*[local-name()='item']/*[local-name()='link']/text()"
             " | //*[local-name()='entry']/*[local-name()='link']/@href"
-            " | //*[local-name()='url']/*[local-name()='loc']/text()"
         ).getall()
         logger.info("feed read", extra={"site": self.name, "url": response.url, "links": len(links)})
         yield from self._follow_articles(response, links)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        body = response.body
+        if gzip_magic_number(response):
+            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        sitemap = Sitemap(body)
+        locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        logger.info(
+            "sitemap read", extra={"site": self.name, "url": response.url, "type": sitemap.type, "links": len(locs)}
+        )
+        if sitemap.type == "sitemapindex":
+            # Scrapy's duplicate filter stops an index that lists itself or a loop of indexes.
+            for loc in locs:
+                yield scrapy.Request(response.urljoin(loc), callback=self.parse_sitemap, errback=self.on_error)
+            return
+        yield from self._follow_articles(response, locs)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         links = response.css("a::attr(href)").getall()
@@ -107,7 +124,7 @@ class SiteSpider(scrapy.Spider):
                 self.listing_pages += 1
                 yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    def parse_article(self, response: Response) -> Iterator[PageExtract]:
         yield extract_article(self.spec, response.url, response.text, datetime.now(UTC))
 
     def on_error(self, failure: Failure) -> None:

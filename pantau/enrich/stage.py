@@ -8,10 +8,11 @@ signatures is the caller's job (SQLite or a compacted topic), so this stays pure
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from pantau.dates import date_flags, dates_in_text
+from pantau.dates import WIB, date_flags, dates_in_text
 from pantau.enrich.dedup import DedupIndex, Signature
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import Scorer, default_scorer
@@ -19,13 +20,9 @@ from pantau.schema import Article, DateCheck, Enrichment
 
 
 class Enricher:
-    def __init__(
-        self, dedup: DedupIndex | None = None, scorer: Scorer | None = None, founded: Mapping[str, date] | None = None
-    ) -> None:
+    def __init__(self, dedup: DedupIndex | None = None, scorer: Scorer | None = None) -> None:
         self.dedup = dedup or DedupIndex()
         self.scorer = scorer or default_scorer()
-        #: Each site's first publication day, for the "before the outlet existed" check.
-        self.founded = dict(founded or {})
 
     def restore(self, signatures: Iterable[Mapping[str, Any]]) -> int:
         """Rebuild the near-duplicate index from persisted signatures; returns how many."""
@@ -36,7 +33,8 @@ class Enricher:
         return count
 
     def enrich(self, article: Article, now: datetime | None = None) -> tuple[Article, Signature]:
-        text_dates = dates_in_text(article.body, article.fetched_at)
+        zone = ZoneInfo(article.timezone) if article.timezone else WIB
+        text_dates = dates_in_text(article.body, article.fetched_at, zone)
         updates: dict[str, Any] = {}
         from_text = None
         if article.published_at is None and text_dates:
@@ -44,7 +42,7 @@ class Enricher:
             from_text = text_dates[0]
             updates = {"published_at": from_text, "date_source": "body"}
         published = updates.get("published_at", article.published_at)
-        flags = date_flags(published, article.fetched_at, self.founded.get(article.site), text_dates)
+        flags = date_flags(published, article.fetched_at, article.site_founded, text_dates)
         dated = article.model_copy(update=updates) if updates else article
         dedup, signature = self.dedup.check(dated)
         enrichment = Enrichment(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from crawlers.page import process_page
 from crawlers.sitespec import load_registry
-from pipelines.clean import clean_paragraphs
+from pantau.furniture import clean_paragraphs
 
 SPEC = load_registry()["memorandum"]
 FETCHED = datetime(2024, 10, 10, tzinfo=UTC)
@@ -30,23 +30,26 @@ def test_generic_fallbacks_find_a_wordpress_page() -> None:
     <meta property="article:published_time" content="2024-09-26T10:00:00+07:00"></head>
     <body><article><div class="entry-content"><p>Paragraf satu.</p><p>Baca juga: tautan</p>
     <p>Paragraf dua.</p></div></article></body></html>"""
-    fields = process_page(SPEC, "https://memorandum.disway.id/read/9/x", html, FETCHED)
-    assert fields["title"] == "Judul WP"
-    assert fields["body"] == "Paragraf satu.\n\nParagraf dua."
-    assert fields["published_at"] == datetime(2024, 9, 26, 3, 0, tzinfo=UTC)
-    assert fields["date_source"] == "meta"
+    article = process_page(SPEC, "https://memorandum.disway.id/read/9/x", html, FETCHED).article
+    assert article is not None
+    assert article.title == "Judul WP"
+    assert article.body == "Paragraf satu.\n\nParagraf dua."
+    assert article.published_at == datetime(2024, 9, 26, 3, 0, tzinfo=UTC)
+    assert article.date_source == "meta"
 
 
 def test_off_site_canonical_is_not_trusted() -> None:
     html = """<html><head><link rel="canonical" href="https://mitra-lain.id/berita/1"></head>
     <body><h1>J</h1><div class="post"><p>Isi.</p></div></body></html>"""
-    fields = process_page(SPEC, "https://memorandum.disway.id/read/9/x", html, FETCHED)
-    assert fields["canonical_url"] == "https://memorandum.disway.id/read/9/x"
+    article = process_page(SPEC, "https://memorandum.disway.id/read/9/x", html, FETCHED).article
+    assert article is not None
+    assert article.canonical_url == "https://memorandum.disway.id/read/9/x"
 
 
 def test_body_text_date_is_the_last_resort() -> None:
     html = """<html><body><h1>J</h1><div class="post"><p>LUMAJANG - Apel digelar Senin (02/09/2024).</p>
     </div></body></html>"""
-    fields = process_page(SPEC, "https://memorandum.disway.id/read/9/x", html, FETCHED)
-    assert fields["date_source"] == "body"
-    assert fields["published_at"] == datetime(2024, 9, 1, 17, 0, tzinfo=UTC)
+    article = process_page(SPEC, "https://memorandum.disway.id/read/9/x", html, FETCHED).article
+    assert article is not None
+    assert article.date_source == "body"
+    assert article.published_at == datetime(2024, 9, 1, 17, 0, tzinfo=UTC)

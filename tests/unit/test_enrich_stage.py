@@ -74,9 +74,10 @@ def test_missing_date_is_taken_from_the_text_and_flagged_dates_are_kept() -> Non
     assert enriched.date_source == "body"
     future, _ = Enricher().enrich(article("https://a.id/2", STORY, datetime(2025, 1, 1, tzinfo=UTC)))
     assert future.enrichment is not None and "in_future" in future.enrichment.date.flags
-    old, _ = Enricher(founded={"contoh": date(2010, 1, 1)}).enrich(
-        article("https://a.id/3", STORY, datetime(2001, 1, 1, tzinfo=UTC))
+    founded_2010 = article("https://a.id/3", STORY, datetime(2001, 1, 1, tzinfo=UTC)).model_copy(
+        update={"site_founded": date(2010, 1, 1)}
     )
+    old, _ = Enricher().enrich(founded_2010)
     assert old.enrichment is not None and "before_outlet_existed" in old.enrichment.date.flags
 
 

@@ -8,8 +8,8 @@ import pytest
 from pantau.delivery import dead_letter
 from pantau.schema import Article, article_id
 from pantau.search import SearchQuery, StoreSearch, es_query, parse_when
-from pantau.spool import Spool, SpooledRecord
 from pantau.store import Store
+from pipelines.spool import Spool, SpooledRecord
 
 NOW = datetime(2024, 10, 10, tzinfo=UTC)
 
