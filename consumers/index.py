@@ -15,9 +15,9 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, Elasticsearch
 
-from consumers.documents import to_document
 from consumers.worker import Envelope, Rejected
 from pantau import metrics
+from pantau.documents import to_document
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from elasticsearch import Elasticsearch
 
+from pantau.documents import DERIVED_FIELDS, from_document
 from pantau.schema import Article
 from pantau.stemming import stem_text
 from pantau.store import Store
@@ -122,12 +123,6 @@ class ElasticsearchSearch:
             query=es_query(query),
             size=query.limit,
             sort=sort,
-            source_excludes=[
-                "title_stem",
-                "body_stem",
-                "indexed_at",
-                "is_duplicate",
-                "enrichment.relevance.matched_terms",
-            ],
+            source_excludes=list(DERIVED_FIELDS),
         )
-        return [Article.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]
+        return [from_document(hit["_source"]) for hit in response["hits"]["hits"]]
