@@ -1,9 +1,9 @@
 """``pantau eval``: relevance precision/recall/F1 and region accuracy on labelled articles.
 
-The labelled sets live in ``tests/eval/``: ``articles.jsonl`` (the development set the
-tagger and scorer were improved against) and ``holdout.jsonl`` (written separately and
-never tuned on). The five real seed articles in ``../shared/seeds`` are scored too when
-present. Each line is ``{"title", "body", "relevant", "regency", "province", ...}``.
+The labelled sets are JSON lines, ``{"title", "body", "relevant", "regency", "province",
+...}``; the seed articles are a folder of texts with a README table of their regions. The
+caller says where they are (the command line knows the repository's layout; this module
+reads only what it is given).
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ from typing import Any, TextIO
 
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import Scorer, default_scorer
-
-REPO = Path(__file__).resolve().parents[1]
-EVAL_DIR = REPO / "tests" / "eval"
-SEEDS_DIR = REPO.parent / "shared" / "seeds"
 
 TARGETS = {"relevance_f1": 0.95, "regency_accuracy": 0.95, "province_accuracy": 0.98}
 
@@ -126,7 +122,7 @@ def load_jsonl(path: Path) -> list[Labelled]:
 _SEED_ROW = re.compile(r"^\|\s*(\d{3}_[0-9a-f]+\.txt)\s*\|.*\|\s*(\d{2}\.\d{2})\s*\|[^|]*\|\s*$")
 
 
-def load_seeds(folder: Path = SEEDS_DIR) -> list[Labelled]:
+def load_seeds(folder: Path) -> list[Labelled]:
     """The seed articles with the regions from their README table (all are relevant)."""
     readme = folder / "README.md"
     if not readme.exists():
@@ -193,22 +189,19 @@ def evaluate(name: str, items: Iterable[Labelled], scorer: Scorer | None = None)
     return report
 
 
-def default_sets() -> list[tuple[str, list[Labelled]]]:
-    sets = []
-    for name in ("articles", "holdout"):
-        path = EVAL_DIR / f"{name}.jsonl"
-        if path.exists():
-            sets.append((f"{name}.jsonl", load_jsonl(path)))
-    seeds = load_seeds()
+def labelled_sets(paths: Iterable[Path], seeds_dir: Path | None = None) -> list[tuple[str, list[Labelled]]]:
+    """The sets at ``paths`` that exist, then the seed articles if ``seeds_dir`` holds them."""
+    sets = [(path.name, load_jsonl(path)) for path in paths if path.exists()]
+    seeds = load_seeds(seeds_dir) if seeds_dir else []
     if seeds:
         sets.append(("seeds", seeds))
     return sets
 
 
-def main(dataset: Path | None, out: TextIO, sets: Sequence[tuple[str, list[Labelled]]] | None = None) -> int:
-    chosen = [(dataset.name, load_jsonl(dataset))] if dataset else list(sets or default_sets())
+def main(out: TextIO, sets: Sequence[tuple[str, list[Labelled]]]) -> int:
+    """Report every set; returns 1 if any misses a target."""
     missed = False
-    for name, items in chosen:
+    for name, items in sets:
         report = evaluate(name, items)
         out.write(report.render() + "\n")
         for metric, target in TARGETS.items():

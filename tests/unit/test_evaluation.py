@@ -6,8 +6,10 @@ import io
 
 import pytest
 
-from pantau.evaluation import EVAL_DIR, TARGETS, Labelled, evaluate, load_jsonl, load_seeds, main
+from pantau.evaluation import TARGETS, Labelled, evaluate, load_jsonl, load_seeds, main
+from tests.conftest import REPO, SEEDS
 
+EVAL_DIR = REPO / "tests" / "eval"
 SETS = [p for p in (EVAL_DIR / "articles.jsonl", EVAL_DIR / "holdout.jsonl") if p.exists()]
 
 
@@ -20,7 +22,7 @@ def test_targets_are_met(path: object) -> None:
 
 
 def test_seed_articles_are_relevant_and_placed_right() -> None:
-    seeds = load_seeds()
+    seeds = load_seeds(SEEDS)
     if not seeds:
         pytest.skip("../shared/seeds is not beside the repository")
     report = evaluate("seeds", seeds)
@@ -33,5 +35,5 @@ def test_the_metrics_can_fail() -> None:
     report = evaluate("wrong", wrong)
     assert (report.fn, report.f1, report.regency_accuracy) == (1, 0.0, 0.0)
     out = io.StringIO()
-    assert main(None, out, sets=[("wrong", wrong)]) == 1
+    assert main(out, sets=[("wrong", wrong)]) == 1
     assert "below target: relevance_f1" in out.getvalue()
