@@ -8,16 +8,26 @@ Pantau runs embedded: one process, SQLite store.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    YamlConfigSettingsSource,
+)
 
 ENV_PREFIX = "PANTAU_"
+
+logger = logging.getLogger(__name__)
 
 
 def _default_cache_dir() -> Path:
@@ -29,16 +39,9 @@ class ConfigError(ValueError):
     """Configuration that cannot be used; the message names the source and the field."""
 
 
-class _YamlFileSource(PydanticBaseSettingsSource):
-    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self._values = values
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return self._values.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(self._values)
+# The YAML source of the settings being loaded: set by load_settings around one
+# construction, so that --config can name a file per call.
+_YAML_SOURCE: ContextVar[YamlConfigSettingsSource | None] = ContextVar("pantau_yaml_source", default=None)
 
 
 class Settings(BaseSettings):
@@ -88,8 +91,6 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
-    _config_file_values: ClassVar[dict[str, Any]] = {}
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -99,7 +100,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _YamlFileSource(settings_cls, cls._config_file_values))
+        yaml_source = _YAML_SOURCE.get()
+        return (init_settings, env_settings) if yaml_source is None else (init_settings, env_settings, yaml_source)
 
     @model_validator(mode="after")
     def _engines_together(self) -> Settings:
@@ -123,45 +125,77 @@ class Settings(BaseSettings):
         return self.data_dir / "spool"
 
 
-def _read_config_file(path: Path) -> dict[str, Any]:
+def _yaml_source(path: Path) -> YamlConfigSettingsSource:
+    """pydantic-settings' YAML source for ``path``, with read errors named by file."""
+    if not path.is_file():
+        raise ConfigError(f"config file {path}: no such file")
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = YamlConfigSettingsSource(Settings, yaml_file=path)
     except OSError as exc:
         raise ConfigError(f"config file {path}: cannot be read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path}: not valid YAML: {exc}") from exc
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"config file {path}: expected a mapping of setting names, got {type(loaded).__name__}")
-    known = set(Settings.model_fields)
-    unknown = sorted(str(k) for k in loaded if k not in known)
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown setting(s): {', '.join(unknown)}")
-    return loaded
+    except (AttributeError, TypeError, ValueError) as exc:  # a list or scalar where a mapping belongs
+        raise ConfigError(f"config file {path}: expected a mapping of setting names") from exc
+    return source
+
+
+# Variables that start with the prefix but are not settings of their own.
+_NOT_SETTINGS = {"CONFIG"}
+
+
+def _is_list(field: str) -> bool:
+    return "list" in str(Settings.model_fields[field].annotation)
+
+
+def _warn_unknown_environment() -> None:
+    """A ``PANTAU_*`` variable that names no setting is almost always a typo: say which was meant."""
+    known = {f.upper() for f in Settings.model_fields} | _NOT_SETTINGS
+    for name in sorted(os.environ):
+        if not name.startswith(ENV_PREFIX) or name[len(ENV_PREFIX) :] in known:
+            continue
+        if name.startswith(ENV_PREFIX + "TEST_"):
+            continue  # the test suite's own variables
+        close = difflib.get_close_matches(name[len(ENV_PREFIX) :], sorted(known), n=1)
+        hint = f"; did you mean {ENV_PREFIX}{close[0]}?" if close else ""
+        logger.warning("unknown setting in the environment: %s%s", name, hint, extra={"variable": name})
+
+
+def _where(field: str, overrides: dict[str, Any], file_values: dict[str, Any], path: Path | None) -> str:
+    if field in overrides:
+        return f"option {field}"
+    if (ENV_PREFIX + field.upper()) in os.environ:
+        return f"environment {ENV_PREFIX}{field.upper()}"
+    if field in file_values:
+        return f"config file {path}: {field}"
+    return field
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
     """Build :class:`Settings`, failing with one clear :class:`ConfigError` naming the bad field."""
-    path = config_file or os.environ.get(ENV_PREFIX + "CONFIG")
-    file_values = _read_config_file(Path(path)) if path else {}
-    Settings._config_file_values = file_values
+    raw_path = config_file or os.environ.get(ENV_PREFIX + "CONFIG")
+    path = Path(raw_path) if raw_path else None
+    source = _yaml_source(path) if path else None
+    file_values = dict(source.yaml_data) if source else {}
     clean = {k: v for k, v in overrides.items() if v is not None}
+    _warn_unknown_environment()
+    token = _YAML_SOURCE.set(source)
     try:
         return Settings(**clean)
+    except SettingsError as exc:
+        # pydantic-settings could not decode a value before validation (a list that is not JSON).
+        field = next((f for f in Settings.model_fields if f'"{f}"' in str(exc)), "")
+        name = ENV_PREFIX + field.upper()
+        hint = " (a list is JSON, e.g. '[\"memorandum\"]')" if field and _is_list(field) else ""
+        raise ConfigError(f"environment {name}: cannot be read as a value{hint}") from exc
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "settings"
-            if field in clean:
-                where = f"option {field}"
-            elif (ENV_PREFIX + field.upper()) in os.environ:
-                where = f"environment {ENV_PREFIX}{field.upper()}"
-            elif field in file_values:
-                where = f"config file {path}: {field}"
-            else:
-                where = field
-            problems.append(f"{where}: {err['msg']}")
+            if err["type"] == "extra_forbidden" and field in file_values:
+                problems.append(f"config file {path}: unknown setting {field}")
+                continue
+            problems.append(f"{_where(field, clean, file_values, path)}: {err['msg']}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from exc
     finally:
-        Settings._config_file_values = {}
+        _YAML_SOURCE.reset(token)
