@@ -8,7 +8,9 @@ Elasticsearch ``_id``.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
 
 # Query parameters that identify a campaign or a click, never the content.
 _TRACKING_PARAMS = re.compile(
@@ -33,14 +35,16 @@ _PATH_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 def canonical_url(url: str) -> str:
     """Return the canonical form of ``url``.
 
-    https scheme, lower-case host without ``www.`` or default port, no fragment, no
-    tracking parameters, remaining parameters sorted, platform AMP and pagination forms
-    rewritten, no trailing slash.
+    w3lib's canonicalisation first (percent-encoding normalised, query parameters sorted,
+    fragment dropped), then Pantau's rules for news sites: https scheme, host without
+    ``www.`` or default port, no tracking parameters, platform AMP and pagination forms
+    rewritten, no duplicate or trailing slash.
     """
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    raw = urlsplit(url.strip())
+    if raw.scheme not in ("http", "https") or not raw.hostname:
         raise ValueError(f"not an absolute http(s) URL: {url!r}")
-    host = parts.hostname.lower()
+    parts = urlsplit(canonicalize_url(url.strip(), keep_fragments=False))
+    host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
     if parts.port and parts.port not in (80, 443):
@@ -50,8 +54,8 @@ def canonical_url(url: str) -> str:
         path = path.rstrip("/")
     for pattern, replacement in _PATH_RULES:
         path = pattern.sub(replacement, path)
-    query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False) if not _TRACKING_PARAMS.match(k))
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and not _TRACKING_PARAMS.match(pair.partition("=")[0])
     )
     return urlunsplit(("https", host, path or "/", query, ""))
 
