@@ -20,12 +20,6 @@ BATCH_SECONDS = Histogram(
     ["stage"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-END_TO_END_SECONDS = Histogram(
-    "pantau_fetch_to_stage_seconds",
-    "Seconds from fetch to leaving a stage.",
-    ["stage"],
-    buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
-)
 CONSUMER_LAG = Gauge("pantau_consumer_lag", "Records behind the log end.", ["group", "topic", "partition"])
 SPOOLED = Gauge("pantau_spooled_records", "Records waiting in the local spool for Kafka.")
 
