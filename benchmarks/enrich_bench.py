@@ -21,17 +21,20 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
+from rich.progress import track
 
 from pantau.dates import date_flags, dates_in_text
 from pantau.enrich.dedup import DedupIndex
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import default_scorer
 from pantau.enrich.stage import Enricher
-from pantau.evaluation import EVAL_DIR, load_jsonl
+from pantau.evaluation import load_jsonl
 from pantau.schema import Article, article_id, parse_article
+
+EVAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "eval"
 
 FETCHED = datetime(2024, 10, 10, tzinfo=UTC)
 
@@ -78,7 +81,7 @@ def build_corpus(n: int, seed: int = 7) -> list[str]:
 
 def prior_index(n: int, seed: int = 11) -> DedupIndex:
     index = DedupIndex()
-    for record in tqdm(build_corpus(n, seed=seed), desc="filling the dedup index", unit="article"):
+    for record in track(build_corpus(n, seed=seed), description="filling the dedup index"):
         article = parse_article(record)
         index.check(
             article.model_copy(
@@ -90,7 +93,7 @@ def prior_index(n: int, seed: int = 11) -> DedupIndex:
 
 def rate(name: str, fn: Callable[[Any], Any], items: list[Any]) -> tuple[str, float]:
     started = time.process_time()
-    for item in tqdm(items, desc=name, unit="article", leave=False):
+    for item in track(items, description=name, transient=True):
         fn(item)
     elapsed = time.process_time() - started
     return name, len(items) / elapsed if elapsed else float("inf")

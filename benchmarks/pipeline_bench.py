@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 from kafka import KafkaProducer
-from tqdm import tqdm
+from rich.progress import track
 
 from benchmarks.enrich_bench import build_corpus
 from consumers.index import IndexStage
@@ -118,7 +118,7 @@ def bench_index(settings: Settings, records: list[str], batch: int = 500) -> lis
     articles = [parse_article(r) for r in records]
     raw_index = alias + "-raw"
     started = time.perf_counter()
-    for lo in tqdm(range(0, len(articles), batch), desc="bare bulk", leave=False):
+    for lo in track(range(0, len(articles), batch), description="bare bulk", transient=True):
         ops: list[dict[str, object]] = []
         for a in articles[lo : lo + batch]:
             ops += [{"index": {"_index": raw_index, "_id": a.id}}, a.model_dump(mode="json", exclude_none=True)]
@@ -127,7 +127,7 @@ def bench_index(settings: Settings, records: list[str], batch: int = 500) -> lis
     stage = IndexStage(es, alias)
     envelopes = [Envelope(a, "t", 0, i, b"") for i, a in enumerate(articles)]
     started = time.perf_counter()
-    for lo in tqdm(range(0, len(envelopes), batch), desc="index stage", leave=False):
+    for lo in track(range(0, len(envelopes), batch), description="index stage", transient=True):
         assert stage.process(envelopes[lo : lo + batch]) == []
     ours = len(articles) / (time.perf_counter() - started)
     es.indices.delete(index=[raw_index, alias + "-v1"])
