@@ -13,28 +13,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.stack import (
-    BANNER_PREFIX,
-    DirAccess,
-    JavaRuntime,
-    Stack,
-    StackError,
+from infra.stack import Stack, StackError
+from infra.stack.config import (
     adapt_jvm_options,
-    can_traverse,
     check_heap,
-    choose_java,
-    directory_manifest,
-    extract_zip,
-    fallback_runtime_root,
-    last_run_tail,
-    marker_matches,
     new_kafka_cluster_id,
-    parse_java_release,
-    pid_runs,
     render_elasticsearch_yml,
     render_kafka_properties,
-    traversal_blockers,
 )
+from infra.stack.downloads import directory_manifest, extract_zip, marker_matches
+from infra.stack.java import JavaRuntime, choose_java, parse_java_release
+from infra.stack.processes import BANNER_PREFIX, last_run_tail, pid_runs
+from infra.stack.users import DirAccess, can_traverse, fallback_runtime_root, traversal_blockers
 from pantau.config import load_settings
 
 
@@ -309,16 +299,16 @@ def test_status_and_down_treat_stale_pid_files_as_stopped(tmp_path: Path) -> Non
     )
     stack = Stack(settings)
     stack.run_dir.mkdir(parents=True)
-    stack.kafka_pidfile.write_text("999999999\n")
-    stack.es_pidfile.write_text("999999998\n")
+    stack.kafka.pidfile.write_text("999999999\n")
+    stack.elasticsearch.pidfile.write_text("999999998\n")
     state = stack.status()
     assert not state.running
     assert state.kafka.pid is None and not state.kafka.process_alive
     assert state.elasticsearch.pid is None and not state.elasticsearch.process_alive
     assert "kafka: stopped" in state.describe()
     stack.down()
-    assert not stack.kafka_pidfile.exists()
-    assert not stack.es_pidfile.exists()
+    assert not stack.kafka.pidfile.exists()
+    assert not stack.elasticsearch.pidfile.exists()
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to read command lines")

@@ -1,0 +1,66 @@
+"""What ``pantau stack status`` reports: each engine's process, port, address and log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.stack.processes import port_open
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """One engine of the stack as seen right now."""
+
+    name: str
+    pid: int | None
+    port: int
+    address: str
+    process_alive: bool
+    port_open: bool
+    log_path: Path
+
+    @classmethod
+    def observe(cls, name: str, pid: int | None, port: int, address: str, log_path: Path) -> ServiceStatus:
+        """The engine as it is now: ``pid`` is its live process (``None`` when it runs none), the port is probed."""
+        return cls(name, pid, port, address, pid is not None, port_open(port), log_path)
+
+    @property
+    def running(self) -> bool:
+        return self.process_alive and self.port_open
+
+    @property
+    def state(self) -> str:
+        """``running``, ``starting`` (process up, port not yet) or ``stopped``."""
+        return "running" if self.running else ("starting" if self.process_alive else "stopped")
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.state} pid={self.pid or '-'} address={self.address} log={self.log_path}"
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    """Both engines of the local stack."""
+
+    kafka: ServiceStatus
+    elasticsearch: ServiceStatus
+    stack_dir: Path
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def running(self) -> bool:
+        return self.kafka.running and self.elasticsearch.running
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.kafka.address
+
+    @property
+    def elasticsearch_url(self) -> str:
+        return self.elasticsearch.address
+
+    def describe(self) -> str:
+        """Human-readable lines for ``pantau stack status``."""
+        lines = [f"stack_dir: {self.stack_dir}", self.kafka.describe(), self.elasticsearch.describe()]
+        lines.extend(self.notes)
+        return "\n".join(lines)
