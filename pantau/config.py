@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     stack_elasticsearch_version: str = "9.5.0"
     stack_kafka_heap: str = "512m"
     stack_elasticsearch_heap: str = "768m"
+    # Elasticsearch with security on: TLS on HTTP, the `elastic` user's password, API keys.
+    stack_secure: bool = False
 
     # Crawling.
     sites: list[str] = Field(default_factory=list)

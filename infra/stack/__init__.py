@@ -9,11 +9,24 @@ Modules: :mod:`.config` renders the engines' configuration, :mod:`.java` chooses
 runtime per engine, :mod:`.users` handles the unprivileged user Elasticsearch needs when
 Pantau runs as root, :mod:`.processes` launches, signals and locks, :mod:`.probes` tells
 when an engine answers, :mod:`.kafka_node` and :mod:`.elasticsearch_node` run one engine
-each, and :mod:`.stack` drives both.
+each, :mod:`.security` makes the certificates and password of a secured Elasticsearch,
+:mod:`.status` reports, and :mod:`.stack` drives both engines. Failures are
+:class:`StackError` (:mod:`.errors`), one subclass per case a command answers differently.
 """
 
-from infra.stack.errors import StackError
+from infra.stack.errors import ModeMismatchError, NoStackError, PortInUseError, StackError
+from infra.stack.security import Credentials
 from infra.stack.stack import Stack
-from infra.stack.status import ServiceStatus, StackStatus
+from infra.stack.status import ServiceStatus, StackStatus, render_status
 
-__all__ = ["ServiceStatus", "Stack", "StackError", "StackStatus"]
+__all__ = [
+    "Credentials",
+    "ModeMismatchError",
+    "NoStackError",
+    "PortInUseError",
+    "ServiceStatus",
+    "Stack",
+    "StackError",
+    "StackStatus",
+    "render_status",
+]

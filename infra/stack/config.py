@@ -57,8 +57,13 @@ def render_kafka_properties(*, port: int, controller_port: int, data_dir: Path, 
     return "\n".join(lines) + "\n"
 
 
-def render_elasticsearch_yml(*, http_port: int, data_dir: Path, logs_dir: Path) -> str:
-    """``elasticsearch.yml`` for one loopback-only node without security (a local, throwaway stack)."""
+def render_elasticsearch_yml(*, http_port: int, data_dir: Path, logs_dir: Path, certs_dir: str | None = None) -> str:
+    """``elasticsearch.yml`` for one loopback-only node.
+
+    Without ``certs_dir`` security is off (a local, throwaway stack). With it, security is on
+    and HTTP is TLS with ``node.crt``/``node.key``/``ca.crt`` from that folder (relative to the
+    config dir); the transport layer stays plain, which a single loopback node may do.
+    """
     # Transport binds to loopback too; a range, so a second stack or a stray node does not collide.
     transport = f"{http_port + 100}-{http_port + 199}" if http_port + 199 <= 65535 else "9300-9399"
     settings: list[tuple[str, str]] = [
@@ -68,8 +73,8 @@ def render_elasticsearch_yml(*, http_port: int, data_dir: Path, logs_dir: Path) 
         ("http.port", str(http_port)),
         ("transport.port", transport),
         ("discovery.type", "single-node"),
-        # Explicit: the zip's defaults would otherwise try to auto-configure TLS and passwords.
-        ("xpack.security.enabled", "false"),
+        # Explicit either way: the zip's defaults would otherwise auto-configure TLS and passwords.
+        ("xpack.security.enabled", "false" if certs_dir is None else "true"),
         ("path.data", json.dumps(str(data_dir))),
         ("path.logs", json.dumps(str(logs_dir))),
         # A nearly full developer disk must not turn indices read-only in the middle of a test.
@@ -77,6 +82,14 @@ def render_elasticsearch_yml(*, http_port: int, data_dir: Path, logs_dir: Path) 
         # Tests clean up with wildcard index deletes on this throwaway node.
         ("action.destructive_requires_name", "false"),
     ]
+    if certs_dir is not None:
+        settings += [
+            ("xpack.security.http.ssl.enabled", "true"),
+            ("xpack.security.http.ssl.certificate", json.dumps(f"{certs_dir}/node.crt")),
+            ("xpack.security.http.ssl.key", json.dumps(f"{certs_dir}/node.key")),
+            ("xpack.security.http.ssl.certificate_authorities", json.dumps([f"{certs_dir}/ca.crt"])),
+            ("xpack.security.transport.ssl.enabled", "false"),
+        ]
     return _WRITTEN_BY + "\n" + "".join(f"{key}: {value}\n" for key, value in settings)
 
 

@@ -3,6 +3,10 @@
 ``bin/elasticsearch -d`` daemonises: the launcher process exits once the node has started
 and the node writes its own pid file. Until the launcher exits the node is not ours to
 use; a non-zero launcher exit is a failed start.
+
+With ``secure`` the node runs with security on (:mod:`.security`): HTTPS with the stack's
+own CA, and the ``elastic`` user's password from the credentials file. The mode of the last
+start is recorded, so ``status`` reports the address clients must use.
 """
 
 from __future__ import annotations
@@ -21,6 +25,17 @@ from infra.stack.errors import StackError
 from infra.stack.java import ES_MIN_JAVA, ES_REQUIRED_MODULES, pick_java
 from infra.stack.probes import elasticsearch_answers
 from infra.stack.processes import Children, Target, launch, read_pid, tail_text
+from infra.stack.security import (
+    CREDENTIALS_NAME,
+    ELASTIC_USER,
+    NODE_CERTS_DIR,
+    Credentials,
+    ensure_tls,
+    new_password,
+    read_credentials,
+    set_bootstrap_password,
+    write_credentials,
+)
 from infra.stack.status import ServiceStatus
 from infra.stack.users import (
     ES_USER,
@@ -42,21 +57,39 @@ class ElasticsearchNode:
 
     role = "elasticsearch"
 
-    def __init__(self, stack_dir: Path, port: int, version: str, children: Children) -> None:
+    def __init__(self, stack_dir: Path, port: int, version: str, children: Children, secure: bool = False) -> None:
         self.stack_dir = stack_dir
         self.port = port
         self.version = version
+        self.secure = secure
         self.pidfile = stack_dir / "run" / "elasticsearch.pid"
         self.launch_log = stack_dir / "logs" / "elasticsearch-launch.log"
+        self.credentials_file = stack_dir / CREDENTIALS_NAME
+        self.certs_dir = stack_dir / "certs"
         self._root_record = stack_dir / "run" / "elasticsearch-root"
+        self._mode_record = stack_dir / "run" / "elasticsearch-mode"
         self._children = children
         # Decided by start(); status() and stop read where the last start put things.
         self._root: Path | None = None
 
     @property
     def url(self) -> str:
-        """Base URL for the Elasticsearch client."""
-        return f"http://{HOST}:{self.port}"
+        """Base URL for the Elasticsearch client (https when secure)."""
+        return self._url(self.secure)
+
+    def _url(self, secure: bool) -> str:
+        return f"{'https' if secure else 'http'}://{HOST}:{self.port}"
+
+    def running_secure(self) -> bool | None:
+        """Whether the last start had security on (``None`` before any start)."""
+        try:
+            return self._mode_record.read_text().strip() == "secure"
+        except OSError:
+            return None
+
+    def credentials(self) -> Credentials | None:
+        """URL, user, password and CA of the secured node, as its last secure start wrote them."""
+        return read_credentials(self.credentials_file)
 
     def ports(self) -> list[tuple[str, int]]:
         """The ports this engine listens on, by the setting that chooses them."""
@@ -111,13 +144,22 @@ class ElasticsearchNode:
         return found
 
     def status(self) -> ServiceStatus:
-        return ServiceStatus.observe(self.role, self.pid(), self.port, self.url, self.log)
+        pid = self.pid()
+        # A running node is reported as it was started, whatever this object was asked for.
+        secure = bool(self.running_secure()) if pid is not None else self.secure
+        return ServiceStatus.observe(self.role, pid, self.port, self._url(secure), self.log)
 
     def notes(self) -> list[str]:
+        notes = []
         root = self.known_root()
         if not root.is_relative_to(self.stack_dir):
-            return [f"elasticsearch files: {root} (stack dir not reachable by user {ES_USER})"]
-        return []
+            notes.append(f"elasticsearch files: {root} (stack dir not reachable by user {ES_USER})")
+        if self.pid() is not None and self.running_secure():
+            notes.append(
+                f"elasticsearch security on: user {ELASTIC_USER}, CA {self.certs_dir / 'ca.crt'}, "
+                f"password in {self.credentials_file}"
+            )
+        return notes
 
     # -- start -----------------------------------------------------------------------------------
 
@@ -146,7 +188,9 @@ class ElasticsearchNode:
             path.mkdir(parents=True, exist_ok=True)
         config = home / "config"
         (config / "elasticsearch.yml").write_text(
-            render_elasticsearch_yml(http_port=self.port, data_dir=data, logs_dir=logs)
+            render_elasticsearch_yml(
+                http_port=self.port, data_dir=data, logs_dir=logs, certs_dir=NODE_CERTS_DIR if self.secure else None
+            )
         )
         original = (config / "jvm.options.orig").read_text()
         (config / "jvm.options").write_text(adapt_jvm_options(original, runtime.modules))
@@ -162,6 +206,9 @@ class ElasticsearchNode:
             "ES_TMPDIR": str(tmp),
             "HOME": str(root),
         }
+        if self.secure:
+            self._secure_home(home, env)
+        self._mode_record.write_text("secure\n" if self.secure else "plain\n")
         cmd = [str(home / "bin" / "elasticsearch"), "-d", "-p", str(self._own_pidfile())]
         if user is not None:
             chown_tree(root, user.pw_uid, user.pw_gid)
@@ -179,6 +226,26 @@ class ElasticsearchNode:
                 "home": home,
                 "log": logs / "pantau.log",
             },
+        )
+
+    def _secure_home(self, home: Path, env: dict[str, str]) -> None:
+        """Certificates into the config dir, the elastic password into the keystore and the credentials file."""
+        tls = ensure_tls(self.certs_dir)
+        node_certs = home / "config" / NODE_CERTS_DIR
+        node_certs.mkdir(exist_ok=True)
+        for source, name in ((tls.ca_cert, "ca.crt"), (tls.node_cert, "node.crt"), (tls.node_key, "node.key")):
+            shutil.copyfile(source, node_certs / name)
+        (node_certs / "node.key").chmod(0o600)
+        earlier = self.credentials()
+        password = earlier.password if earlier is not None else new_password()
+        set_bootstrap_password(home, env, password, self.launch_log.parent / "elasticsearch-keystore.log")
+        write_credentials(
+            self.credentials_file,
+            Credentials(url=self.url, username=ELASTIC_USER, password=password, ca_certs=tls.ca_cert),
+        )
+        logger.info(
+            "elasticsearch security on",
+            extra={"user": ELASTIC_USER, "ca": tls.ca_cert, "credentials": self.credentials_file},
         )
 
     def failure_text(self) -> str:
@@ -212,7 +279,10 @@ class ElasticsearchNode:
             return False
         if self.pid() is None:
             raise StackError("elasticsearch exited during start-up\n" + self.failure_text())
-        return elasticsearch_answers(self.url)
+        credentials = self.credentials() if self.secure else None
+        if credentials is None:
+            return elasticsearch_answers(self.url)
+        return elasticsearch_answers(self.url, credentials.ca_certs, credentials.username, credentials.password)
 
     def not_ready_text(self) -> str:
         return f"elasticsearch did not answer on {self.url}\n{self.failure_text()}"

@@ -7,11 +7,16 @@ polls them against a deadline.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import SecretStr
 
 
 @contextlib.contextmanager
@@ -55,11 +60,21 @@ def kafka_answers(bootstrap: str) -> bool:
     return any(not broker.get("is_fenced", False) for broker in brokers)
 
 
-def elasticsearch_answers(url: str) -> bool:
-    """The node answers cluster health with at least yellow within a second."""
-    probe = f"{url}/_cluster/health?wait_for_status=yellow&timeout=1s"
+def elasticsearch_answers(
+    url: str, ca_certs: Path | None = None, username: str | None = None, password: SecretStr | None = None
+) -> bool:
+    """The node answers cluster health with at least yellow within a second.
+
+    A secured node is asked over TLS checked against ``ca_certs``, as ``username``; a refused
+    login counts as not ready (the security index may still be coming up).
+    """
+    request = urllib.request.Request(f"{url}/_cluster/health?wait_for_status=yellow&timeout=1s")
+    if username is not None and password is not None:
+        token = base64.b64encode(f"{username}:{password.get_secret_value()}".encode()).decode("ascii")
+        request.add_header("Authorization", f"Basic {token}")
+    context = ssl.create_default_context(cafile=str(ca_certs)) if ca_certs is not None else None
     try:
-        with urllib.request.urlopen(probe, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5, context=context) as response:
             return int(response.status) == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False

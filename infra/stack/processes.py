@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+import psutil
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from infra.stack.config import HOST
@@ -37,6 +38,21 @@ def port_open(port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def port_holder(port: int) -> str | None:
+    """Who listens on TCP ``port``, as ``pid N (name)``, when the system tells us (else ``None``)."""
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return None
+    for conn in connections:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+            try:
+                return f"pid {conn.pid} ({psutil.Process(conn.pid).name()})"
+            except psutil.Error:
+                return f"pid {conn.pid}"
+    return None
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float) -> bool:

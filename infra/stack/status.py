@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.table import Table
+
 from infra.stack.processes import port_open
+
+# ``status`` exit codes, after the LSB convention for init scripts: 0 running, 3 not running.
+EXIT_RUNNING = 0
+EXIT_NOT_RUNNING = 3
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,33 @@ class StackStatus:
     def elasticsearch_url(self) -> str:
         return self.elasticsearch.address
 
+    @property
+    def exit_code(self) -> int:
+        """0 when both engines run, 3 otherwise (one stopped, or still starting)."""
+        return EXIT_RUNNING if self.running else EXIT_NOT_RUNNING
+
     def describe(self) -> str:
-        """Human-readable lines for ``pantau stack status``."""
+        """Plain lines for logs and for output that is not a terminal."""
         lines = [f"stack_dir: {self.stack_dir}", self.kafka.describe(), self.elasticsearch.describe()]
         lines.extend(self.notes)
         return "\n".join(lines)
+
+
+_STATE_STYLE = {"running": "green", "starting": "yellow", "stopped": "red"}
+
+
+def render_status(status: StackStatus) -> Table:
+    """``pantau stack status`` as a table: one row per engine, the stack dir and notes below it."""
+    table = Table(title="pantau stack", caption="\n".join([f"stack dir: {status.stack_dir}", *status.notes]))
+    for column in ("engine", "state", "pid", "address", "log"):
+        table.add_column(column, no_wrap=column != "log", overflow="fold")
+    for service in (status.kafka, status.elasticsearch):
+        style = _STATE_STYLE[service.state]
+        table.add_row(
+            service.name,
+            f"[{style}]{service.state}[/{style}]",
+            str(service.pid or "-"),
+            service.address,
+            str(service.log_path),
+        )
+    return table
