@@ -80,9 +80,18 @@ class StackStatus:
 _STATE_STYLE = {"running": "green", "starting": "yellow", "stopped": "red"}
 
 
+def _shown(path: Path, stack_dir: Path) -> str:
+    # Relative to the stack dir (named under the table) keeps rows narrow enough for a terminal.
+    return str(path.relative_to(stack_dir)) if path.is_relative_to(stack_dir) else str(path)
+
+
 def render_status(status: StackStatus) -> Table:
     """``pantau stack status`` as a table: one row per engine, the stack dir and notes below it."""
-    table = Table(title="pantau stack", caption="\n".join([f"stack dir: {status.stack_dir}", *status.notes]))
+    table = Table(
+        title="pantau stack",
+        caption="\n".join([f"stack dir: {status.stack_dir}", *status.notes]),
+        caption_justify="left",
+    )
     for column in ("engine", "state", "pid", "address", "log"):
         table.add_column(column, no_wrap=column != "log", overflow="fold")
     for service in (status.kafka, status.elasticsearch):
@@ -92,6 +101,6 @@ def render_status(status: StackStatus) -> Table:
             f"[{style}]{service.state}[/{style}]",
             str(service.pid or "-"),
             service.address,
-            str(service.log_path),
+            _shown(service.log_path, status.stack_dir),
         )
     return table
