@@ -23,6 +23,7 @@ from pantau import metrics
 from pantau.config import Settings
 from pantau.enrich.dedup import Signature
 from pantau.enrich.stage import Enricher
+from pantau.kafka_io import kafka_client_config
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class DedupStateFollower:
 
     def __init__(self, settings: Settings, topic: str) -> None:
         self.consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap,
+            **kafka_client_config(settings),
             enable_auto_commit=False,
             group_id=None,
             client_id="pantau-dedup-state",

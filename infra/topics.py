@@ -13,6 +13,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
 from pantau.config import Settings
+from pantau.kafka_io import kafka_client_config
 from pantau.schema import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 def ensure_topics(settings: Settings, timeout_ms: int = 30_000) -> list[str]:
     """Create any missing topic; existing topics are left as they are. Returns those created."""
     assert settings.kafka_bootstrap, "ensure_topics needs kafka_bootstrap"
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="pantau-admin")
+    admin = KafkaAdminClient(**kafka_client_config(settings), client_id="pantau-admin")
     try:
         existing = set(admin.list_topics())
         missing = [s for s in topic_specs(settings) if s.name not in existing]

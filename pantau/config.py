@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     elasticsearch_password: SecretStr | None = None
     elasticsearch_api_key: SecretStr | None = None
     elasticsearch_ca_certs: Path | None = None
+    # How every Kafka client (producers, consumers, admin, readers) authenticates and encrypts;
+    # turned into client options in one place (pantau.kafka_io.kafka_client_config).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: FilePath | None = None
+    kafka_ssl_certfile: FilePath | None = None
+    kafka_ssl_keyfile: FilePath | None = None
+    kafka_ssl_password: SecretStr | None = None
 
     # Names of things in the engines.
     topic_prefix: str = Field(default="pantau", pattern=r"^[a-zA-Z0-9._-]+$")
@@ -75,6 +85,8 @@ class Settings(BaseSettings):
     stack_elasticsearch_version: str = "9.5.0"
     stack_kafka_heap: str = "512m"
     stack_elasticsearch_heap: str = "768m"
+    # Elasticsearch with security on: TLS on HTTP, the `elastic` user's password, API keys.
+    stack_secure: bool = False
 
     # Crawling.
     sites: list[str] = Field(default_factory=list)
@@ -110,6 +122,37 @@ class Settings(BaseSettings):
             raise ValueError(
                 "set both kafka_bootstrap and elasticsearch_url (distributed mode) or neither (embedded mode)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_security_consistent(self) -> Settings:
+        # An option the chosen protocol would ignore is a mistake to report, not to drop silently.
+        protocol = self.kafka_security_protocol
+        sasl = {
+            "kafka_sasl_mechanism": self.kafka_sasl_mechanism,
+            "kafka_sasl_username": self.kafka_sasl_username,
+            "kafka_sasl_password": self.kafka_sasl_password,
+        }
+        tls = {
+            "kafka_ssl_cafile": self.kafka_ssl_cafile,
+            "kafka_ssl_certfile": self.kafka_ssl_certfile,
+            "kafka_ssl_keyfile": self.kafka_ssl_keyfile,
+            "kafka_ssl_password": self.kafka_ssl_password,
+        }
+        if protocol.startswith("SASL_"):
+            missing = [name for name, value in sasl.items() if not value]
+            if missing:
+                raise ValueError(f"kafka_security_protocol={protocol} needs {', '.join(missing)}")
+        else:
+            stray = [name for name, value in sasl.items() if value]
+            if stray:
+                raise ValueError(f"{', '.join(stray)} need kafka_security_protocol SASL_PLAINTEXT or SASL_SSL")
+        if protocol not in ("SSL", "SASL_SSL"):
+            stray = [name for name, value in tls.items() if value]
+            if stray:
+                raise ValueError(f"{', '.join(stray)} need kafka_security_protocol SSL or SASL_SSL")
+        if (self.kafka_ssl_keyfile or self.kafka_ssl_password) and not self.kafka_ssl_certfile:
+            raise ValueError("kafka_ssl_keyfile and kafka_ssl_password need kafka_ssl_certfile (the client cert)")
         return self
 
     @property

@@ -1,4 +1,9 @@
-"""Kafka clients configured the one way Pantau uses them."""
+"""Kafka clients configured the one way Pantau uses them.
+
+Every client Pantau makes (producers, group consumers, topic readers, the admin client,
+the dedup-state follower) starts from :func:`kafka_client_config`, so the broker address
+and its security options are set in one place.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,44 @@ from kafka.structs import TopicPartition
 from pantau.config import Settings
 
 
+class _Redacted(str):
+    """A secret handed to kafka-python: the value itself, shown as stars.
+
+    kafka-python's admin client logs its whole configuration at DEBUG; a plain ``str``
+    password would be written to the log. The SASL and SSL code read the characters
+    (``encode``, ``join``), never ``repr``/``str``, so they still get the real value.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'**********'"
+
+    def __str__(self) -> str:
+        return "**********"
+
+
+def kafka_client_config(settings: Settings) -> dict[str, Any]:
+    """Bootstrap servers plus the security options from ``settings``, as kafka-python client options."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_sasl_mechanism:
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        # kafka-python takes the SCRAM credentials under the PLAIN names too.
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        if settings.kafka_sasl_password is not None:
+            config["sasl_plain_password"] = _Redacted(settings.kafka_sasl_password.get_secret_value())
+    for option in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        path = getattr(settings, f"kafka_{option}")
+        if path is not None:
+            config[option] = str(path)
+    if settings.kafka_ssl_password is not None:
+        config["ssl_password"] = _Redacted(settings.kafka_ssl_password.get_secret_value())
+    return config
+
+
 class KeySerializer(Serializer):  # type: ignore[misc]
     """Record keys are article ids: text, sent as UTF-8 (bytes pass through)."""
 
@@ -23,8 +66,8 @@ class KeySerializer(Serializer):  # type: ignore[misc]
 
 def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
     """An idempotent producer: acks from all in-sync replicas, retries without duplicates."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.kafka_bootstrap,
+    config = kafka_client_config(settings)
+    config |= {
         "client_id": "pantau",
         "acks": "all",
         "enable_idempotence": True,
@@ -44,8 +87,8 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
 
 def make_consumer(settings: Settings, group: str, topics: list[str], **overrides: Any) -> KafkaConsumer:
     """A group consumer that commits only when told to (after the side effect is acknowledged)."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.kafka_bootstrap,
+    config = kafka_client_config(settings)
+    config |= {
         "group_id": f"{settings.group_prefix}.{group}",
         "client_id": f"pantau-{group}",
         "enable_auto_commit": False,
@@ -66,7 +109,7 @@ def read_topic(settings: Settings, topic: str, last: int | None = None, poll_ms:
     Reads without joining a group, so nothing is committed and no consumer is disturbed.
     Stops early if a poll brings nothing although the end is not reached.
     """
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka_client_config(settings), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(partitions)

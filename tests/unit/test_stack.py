@@ -12,29 +12,29 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 
 from infra.stack import (
-    BANNER_PREFIX,
-    DirAccess,
-    JavaRuntime,
+    ModeMismatchError,
+    NoStackError,
+    PortInUseError,
+    ServiceStatus,
     Stack,
     StackError,
+    StackStatus,
+    render_status,
+)
+from infra.stack.config import (
     adapt_jvm_options,
-    can_traverse,
     check_heap,
-    choose_java,
-    directory_manifest,
-    extract_zip,
-    fallback_runtime_root,
-    last_run_tail,
-    marker_matches,
     new_kafka_cluster_id,
-    parse_java_release,
-    pid_runs,
     render_elasticsearch_yml,
     render_kafka_properties,
-    traversal_blockers,
 )
+from infra.stack.downloads import directory_manifest, extract_zip, marker_matches
+from infra.stack.java import JavaRuntime, choose_java, parse_java_release
+from infra.stack.processes import BANNER_PREFIX, last_run_tail, pid_runs
+from infra.stack.users import DirAccess, can_traverse, fallback_runtime_root, traversal_blockers
 from pantau.config import load_settings
 
 
@@ -309,16 +309,16 @@ def test_status_and_down_treat_stale_pid_files_as_stopped(tmp_path: Path) -> Non
     )
     stack = Stack(settings)
     stack.run_dir.mkdir(parents=True)
-    stack.kafka_pidfile.write_text("999999999\n")
-    stack.es_pidfile.write_text("999999998\n")
+    stack.kafka.pidfile.write_text("999999999\n")
+    stack.elasticsearch.pidfile.write_text("999999998\n")
     state = stack.status()
     assert not state.running
     assert state.kafka.pid is None and not state.kafka.process_alive
     assert state.elasticsearch.pid is None and not state.elasticsearch.process_alive
     assert "kafka: stopped" in state.describe()
-    stack.down()
-    assert not stack.kafka_pidfile.exists()
-    assert not stack.es_pidfile.exists()
+    assert stack.down() == []
+    assert not stack.kafka.pidfile.exists()
+    assert not stack.elasticsearch.pidfile.exists()
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to read command lines")
@@ -326,3 +326,92 @@ def test_a_recycled_pid_running_something_else_is_not_the_engine() -> None:
     # This test process is alive but is not a Kafka broker.
     assert not pid_runs(os.getpid(), "kafka.Kafka")
     assert pid_runs(os.getpid(), "python") or pid_runs(os.getpid(), "pytest")
+
+
+# -- Errors and the status table -----------------------------------------------------------------
+
+
+def _stack(tmp_path: Path, **overrides: object) -> Stack:
+    settings = load_settings(
+        stack_dir=tmp_path / "stack",
+        cache_dir=tmp_path / "cache",
+        stack_kafka_port=_free_port(),
+        stack_kafka_controller_port=_free_port(),
+        stack_elasticsearch_port=_free_port(),
+        **overrides,
+    )
+    return Stack(settings)
+
+
+def test_a_taken_port_is_named_with_its_setting_and_holder(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        stack = Stack(
+            load_settings(stack_dir=tmp_path / "stack", cache_dir=tmp_path / "cache", stack_elasticsearch_port=port),
+            engines=("elasticsearch",),
+        )
+        with pytest.raises(PortInUseError) as taken:
+            stack.up()
+    message = str(taken.value)
+    assert f"port {port} (stack_elasticsearch_port) is already in use" in message
+    assert "PANTAU_STACK_ELASTICSEARCH_PORT" in message
+    # The holder is this very test process.
+    assert f"pid {os.getpid()}" in message
+    assert "\n" not in message
+    # Nothing was fetched: the check comes before any download.
+    assert not (tmp_path / "cache").exists()
+
+
+def test_down_in_a_directory_without_a_stack_says_so(tmp_path: Path) -> None:
+    stack = _stack(tmp_path)
+    with pytest.raises(NoStackError, match=f"no stack in {tmp_path / 'stack'}: nothing to stop"):
+        stack.down()
+    (tmp_path / "stack").mkdir()
+    with pytest.raises(NoStackError):
+        stack.down(wipe=True)
+
+
+def test_down_of_a_stopped_stack_stops_nothing(tmp_path: Path) -> None:
+    stack = _stack(tmp_path)
+    stack.run_dir.mkdir(parents=True)
+    assert stack.down() == []
+
+
+def test_mode_mismatch_tells_how_to_switch() -> None:
+    message = str(ModeMismatchError("https://127.0.0.1:9200", running_secure=True))
+    assert "already runs with security on" in message and "pantau stack down" in message
+    assert "with --secure" in str(ModeMismatchError("http://127.0.0.1:9200", running_secure=False))
+
+
+def _service(name: str, pid: int | None, port_open: bool) -> ServiceStatus:
+    return ServiceStatus(name, pid, 1, f"{name}-address", pid is not None, port_open, Path(f"/logs/{name}.log"))
+
+
+def _rendered(status: StackStatus) -> str:
+    console = Console(width=200, record=True, color_system=None)
+    console.print(render_status(status))
+    return console.export_text()
+
+
+def test_status_table_shows_each_engine_and_exit_code_says_whether_both_run() -> None:
+    both = StackStatus(_service("kafka", 11, True), _service("elasticsearch", 22, True), Path("/s"), ("a note",))
+    text = _rendered(both)
+    assert both.exit_code == 0
+    kafka_row = next(line for line in text.splitlines() if "kafka-address" in line)
+    assert "running" in kafka_row and "11" in kafka_row and "/logs/kafka.log" in kafka_row
+    assert "stack dir: /s" in text and "a note" in text
+
+    half = StackStatus(_service("kafka", 11, True), _service("elasticsearch", 22, False), Path("/s"))
+    assert half.exit_code != 0
+    assert "starting" in next(line for line in _rendered(half).splitlines() if "elasticsearch-address" in line)
+
+    down = StackStatus(_service("kafka", None, False), _service("elasticsearch", None, False), Path("/s"))
+    assert down.exit_code != 0
+    assert _rendered(down).count("stopped") == 2
+
+
+def test_a_secure_stack_reports_https(tmp_path: Path) -> None:
+    stack = _stack(tmp_path, stack_secure=True)
+    assert stack.elasticsearch_url.startswith("https://127.0.0.1:")
+    assert stack.status().elasticsearch.address == stack.elasticsearch_url
+    assert stack.elasticsearch_credentials() is None  # nothing written before the first up
