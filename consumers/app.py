@@ -8,11 +8,11 @@ import logging
 from consumers.enrich import DedupStateFollower, EnrichStage
 from consumers.index import IndexStage
 from consumers.worker import Stage, Worker
+from infra.kafka_clients import make_consumer, make_producer, read_topic
 from infra.search_index import connect
 from infra.topics import topic_names
 from pantau.config import Settings
 from pantau.enrich.stage import Enricher
-from pantau.kafka_io import make_consumer, make_producer, read_topic
 from pantau.schema import DeadLetter
 
 logger = logging.getLogger(__name__)

@@ -18,12 +18,12 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from kafka.structs import TopicPartition
 
 from consumers.worker import Envelope, Rejected
+from infra.kafka_clients import kafka_client_config
 from infra.topics import Topics
 from pantau import metrics
 from pantau.config import Settings
 from pantau.enrich.dedup import Signature
 from pantau.enrich.stage import Enricher
-from pantau.kafka_io import kafka_client_config
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
+from infra.kafka_clients import kafka_client_config
 from pantau.config import Settings
-from pantau.kafka_io import kafka_client_config
 from pantau.schema import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     elasticsearch_api_key: SecretStr | None = None
     elasticsearch_ca_certs: Path | None = None
     # How every Kafka client (producers, consumers, admin, readers) authenticates and encrypts;
-    # turned into client options in one place (pantau.kafka_io.kafka_client_config).
+    # turned into client options in one place (infra.kafka_clients.kafka_client_config).
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     kafka_sasl_username: str | None = None

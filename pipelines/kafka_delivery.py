@@ -14,10 +14,10 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 
+from infra.kafka_clients import make_producer
 from infra.topics import topic_names
 from pantau import metrics
 from pantau.config import Settings
-from pantau.kafka_io import make_producer
 from pantau.schema import Article, DeadLetter
 from pipelines.spool import Spool, SpooledRecord
 

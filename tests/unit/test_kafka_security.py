@@ -13,8 +13,8 @@ from kafka.errors import KafkaError
 from kafka.net.sasl.plain import SaslMechanismPlain
 from kafka.net.sasl.scram import ScramClient
 
+from infra.kafka_clients import kafka_client_config
 from pantau.config import ConfigError, Settings, load_settings
-from pantau.kafka_io import kafka_client_config
 
 SASL_SECRET = "s3cret-sasl-Pa55"
 KEY_SECRET = "s3cret-key-Pa55"
