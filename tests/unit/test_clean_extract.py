@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from crawlers.page import process_page
 from crawlers.sitespec import load_registry
-from pipelines.clean import clean_paragraphs
+from pantau.furniture import clean_paragraphs
 
 SPEC = load_registry()["memorandum"]
 FETCHED = datetime(2024, 10, 10, tzinfo=UTC)
