@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pantau.dates import date_flags, dates_in_text
-from pantau.enrich.dedup import DedupIndex, Signature
+from pantau.enrich.dedup import DedupIndex
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import Scorer, default_scorer
-from pantau.schema import Article, DateCheck, Enrichment
+from pantau.schema import Article, DateCheck, DedupSignature, Enrichment
 
 
 class Enricher:
@@ -31,11 +31,11 @@ class Enricher:
         """Rebuild the near-duplicate index from persisted signatures; returns how many."""
         count = 0
         for data in signatures:
-            self.dedup.add(Signature.from_dict(data))
+            self.dedup.add(DedupSignature.from_dict(data))
             count += 1
         return count
 
-    def enrich(self, article: Article, now: datetime | None = None) -> tuple[Article, Signature]:
+    def enrich(self, article: Article, now: datetime | None = None) -> tuple[Article, DedupSignature]:
         text_dates = dates_in_text(article.body, article.fetched_at)
         updates: dict[str, Any] = {}
         from_text = None

@@ -16,12 +16,12 @@ import pytest
 from pantau.enrich.dedup import (
     DedupIndex,
     Signature,
-    _analyse,
-    _BandTable,
-    _Hasher,
     content_hash,
     normalise_text,
 )
+from pantau.enrich.dedup.bands import BandTable as _BandTable
+from pantau.enrich.dedup.minhash import MinHasher as _Hasher
+from pantau.enrich.dedup.words import analyse as _analyse
 from pantau.schema import Article, Dedup, article_id
 
 # --- fixtures: texts written for these tests (fictional places and people) ---------------
