@@ -452,6 +452,22 @@ def test_signature_round_trip_and_validation() -> None:
         Signature.from_dict({**data, "method": "fuzzy"})
 
 
+def test_signature_from_json_is_from_dict_of_the_decoded_json() -> None:
+    _, signature = DedupIndex().check(make_article("https://a.example.id/1", ORIGINAL, T0))
+    payload = json.dumps(signature.to_dict())
+    assert Signature.from_json(payload) == Signature.from_dict(json.loads(payload)) == signature
+    with pytest.raises(ValueError, match=r"^words: "):
+        Signature.from_json(json.dumps({**signature.to_dict(), "words": -1}))
+
+
+def test_signatures_persisted_by_earlier_versions_still_replay() -> None:
+    _, signature = DedupIndex().check(make_article("https://a.example.id/1", ORIGINAL, T0))
+    data = signature.to_dict()
+    # Earlier versions wrote times with "+00:00"; a later one may add keys.
+    older = {**data, "published_at": T0.astimezone(UTC).isoformat(), "written_by": "a later version"}
+    assert Signature.from_dict(older) == signature
+
+
 def test_signature_from_other_settings_is_refused() -> None:
     _, signature = DedupIndex(shingle_words=5).check(make_article("https://a.example.id/1", ORIGINAL))
     with pytest.raises(ValueError, match="scheme"):

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Literal
 
-import yaml
 from lokal import wilayah
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator
 
-from pantau.schema import Region, describe_validation_error
+from pantau.datafile import FileModel, parse_yaml, validate
+from pantau.schema import Region
 
 logger = logging.getLogger(__name__)
 
@@ -173,11 +173,7 @@ def _not_blank(value: str) -> str:
 Phrase = Annotated[str, AfterValidator(_not_blank)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TypedCues(_Section):
+class TypedCues(FileModel):
     """Cue phrases by the region type they point at."""
 
     kabupaten: list[Phrase]
@@ -191,7 +187,7 @@ class InstitutionCues(TypedCues):
     any: list[Phrase]
 
 
-class CueFile(_Section):
+class CueFile(FileModel):
     """The ``cues`` section: words that, right before a name, say how it is meant."""
 
     explicit_type: TypedCues
@@ -202,7 +198,7 @@ class CueFile(_Section):
     person_titles: list[Phrase]
 
 
-class AliasFile(_Section):
+class AliasFile(FileModel):
     """The layout of ``region_aliases.yaml`` (described in that file)."""
 
     #: Region code -> extra names (abbreviations, other spellings).
@@ -307,12 +303,7 @@ def _cue_lexicon(aliases: AliasFile) -> CueLexicon:
 
 def parse_aliases(text: str, source: str = ALIASES_RESOURCE) -> AliasFile:
     """Parse and validate alias-file text; :class:`GazetteerError` names ``source`` and the field."""
-    try:
-        return AliasFile.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise GazetteerError(f"{source}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        raise GazetteerError(f"{source}: {describe_validation_error(exc)}") from exc
+    return validate(AliasFile, parse_yaml(text, source, GazetteerError), source, GazetteerError)
 
 
 def _read_aliases() -> AliasFile:

@@ -20,10 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, Field
 
-from pantau.schema import describe_validation_error
+from pantau.datafile import FileModel, parse_yaml, validate
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +69,7 @@ def _known_group(name: str) -> str:
 GroupName = Annotated[str, AfterValidator(_known_group)]
 
 
-class _FileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LexiconEntry(_FileModel):
+class LexiconEntry(FileModel):
     """One entry of a group: a label, how its terms count, and the terms with their spellings."""
 
     label: str = Field(min_length=1)
@@ -92,7 +87,7 @@ class LexiconEntry(_FileModel):
     terms: dict[str, list[str] | None]
 
 
-class Hedges(_FileModel):
+class Hedges(FileModel):
     """Words that make a sentence conditional or hortatory ("jika", "agar")."""
 
     report: list[str] = Field(default_factory=list)
@@ -100,21 +95,12 @@ class Hedges(_FileModel):
     sanction: list[str] = Field(default_factory=list)
 
 
-class LexiconFile(_FileModel):
+class LexiconFile(FileModel):
     """The layout of ``relevance_lexicon.yaml`` (described at the top of that file)."""
 
     version: int = 1
     groups: dict[GroupName, list[LexiconEntry] | None]
     hedges: Hedges | None = None
-
-
-def _parse_yaml(text: str, source: str) -> Any:
-    # The C loader, when PyYAML was built with libyaml, parses the lexicon ~10x faster.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)  # a safe loader either way
-    except yaml.YAMLError as exc:
-        raise LexiconError(f"{source}: not valid YAML: {exc}") from exc
 
 
 # --- terms, typos and the trie regex -----------------------------------------------------
@@ -296,10 +282,7 @@ class Lexicon:
         ``fuzzy=False`` skips generated typos (handy for small test lexicons). Raises
         :class:`LexiconError` naming ``source`` and the bad field.
         """
-        try:
-            spec = LexiconFile.model_validate(data)
-        except ValidationError as exc:
-            raise LexiconError(f"{source}: {describe_validation_error(exc)}") from exc
+        spec = validate(LexiconFile, data, source, LexiconError)
         explicit: dict[str, Term] = {}
         generated: dict[str, Term] = {}
         for group, entries in spec.groups.items():
@@ -325,13 +308,14 @@ class Lexicon:
     @classmethod
     def from_yaml(cls, path: Path) -> Lexicon:
         """Load a lexicon file."""
-        return cls.from_mapping(_parse_yaml(path.read_text(encoding="utf-8"), str(path)), source=str(path))
+        source = str(path)
+        return cls.from_mapping(parse_yaml(path.read_text(encoding="utf-8"), source, LexiconError), source=source)
 
 
 @cache
 def load_lexicon() -> Lexicon:
     """The packaged lexicon, compiled once per process."""
     text = resources.files("pantau.enrich.relevance").joinpath(LEXICON_RESOURCE).read_text("utf-8")
-    lexicon = Lexicon.from_mapping(_parse_yaml(text, LEXICON_RESOURCE), source=LEXICON_RESOURCE)
+    lexicon = Lexicon.from_mapping(parse_yaml(text, LEXICON_RESOURCE, LexiconError), source=LEXICON_RESOURCE)
     logger.info("relevance lexicon loaded spellings=%d terms=%d", len(lexicon), len(lexicon.terms))
     return lexicon
