@@ -180,6 +180,10 @@ class TypedCues(FileModel):
     kota: list[Phrase]
     provinsi: list[Phrase]
 
+    def of(self, level: RegionType) -> list[str]:
+        """The phrases that point at ``level``."""
+        return {"kabupaten": self.kabupaten, "kota": self.kota, "provinsi": self.provinsi}[level]
+
 
 class InstitutionCues(TypedCues):
     """Offices and bodies of a region; ``any`` fits every level."""
@@ -279,9 +283,9 @@ def _cue_lexicon(aliases: AliasFile) -> CueLexicon:
 
     levels: tuple[RegionType, ...] = ("kabupaten", "kota", "provinsi")
     for level in levels:
-        for phrase in getattr(cues.explicit_type, level):
+        for phrase in cues.explicit_type.of(level):
             add(phrase, Cue("explicit_type", level))
-        for phrase in getattr(cues.institution, level):
+        for phrase in cues.institution.of(level):
             add(phrase, Cue("institution", level))
     for phrase in cues.institution.any:
         add(phrase, Cue("institution"))

@@ -52,6 +52,7 @@ class Resolver:
         self.home = home_region
 
     def run(self) -> list[Mention]:
+        """The mentions that denote a region, in text order, each with its code and rule."""
         regions = self.regions
         for m in self.mentions:
             m.pending = m.entry.risky and not m.strong

@@ -42,6 +42,11 @@ _LOOKBACK = 40
 
 @dataclass(slots=True)
 class Mention:
+    """One region name found in the text, with what the words before it say.
+
+    The resolver fills in ``pending``, ``code`` and ``rule``.
+    """
+
     field: Field
     #: Where the evidence span starts: the cue word when there is one, else the name.
     span_start: int
@@ -59,6 +64,7 @@ class Mention:
 
     @property
     def strong(self) -> bool:
+        """A dateline or a type/institution cue: enough to establish the region on its own."""
         return self.dateline or self.cue in ("explicit_type", "institution")
 
 

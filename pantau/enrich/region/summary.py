@@ -64,6 +64,7 @@ def summarise(
     signals: Signals,
     home: str | None,
 ) -> RegionTags:
+    """Score the accepted mentions and choose the primary region, the scope and the evidence."""
     regions = gazetteer.regions
     score: defaultdict[str, float] = defaultdict(float)
     first: dict[str, int] = {}
