@@ -6,7 +6,8 @@ Prints, for an index of ``--prior`` articles:
 - bytes of traced Python memory per indexed article (tracemalloc);
 - ``check()`` throughput on one core for ``--probe`` new articles against that index
   (10% of them edited copies of indexed ones);
-- ``add()`` replay throughput (rebuilding the index from persisted signatures);
+- ``add()`` replay throughput (rebuilding the index from already decoded signatures), and
+  the whole restore path (JSON text, validation into a :class:`~pantau.schema.DedupSignature`, ``add()``);
 - mean JSON size of a persisted signature;
 - recall on edited copies and false matches among unrelated articles;
 - the LSH candidate probability at a few Jaccard similarities.
@@ -35,7 +36,7 @@ from pantau.enrich.dedup import (
     DEFAULT_BANDS,
     DEFAULT_ROWS,
     DedupIndex,
-    Signature,
+    DedupSignature,
     normalise_text,
 )
 from pantau.schema import Article, article_id
@@ -144,7 +145,7 @@ def run(prior: int = 20_000, probe: int = 2_000, seed: int = 2024) -> dict[str, 
 
     # Speed, untraced: build, probe, replay.
     index = DedupIndex()
-    signatures: list[Signature] = []
+    signatures: list[DedupSignature] = []
     t0 = time.perf_counter()
     for article, _ in indexed:
         signatures.append(index.check(article)[1])
@@ -169,13 +170,20 @@ def run(prior: int = 20_000, probe: int = 2_000, seed: int = 2024) -> dict[str, 
         buckets[name][0] += 1
         buckets[name][1] += decision.duplicate_of == source.id
 
-    payloads = [json.dumps(s.to_dict()) for s in signatures[:1000]]
-    replay = [Signature.from_dict(json.loads(p)) for p in payloads] + signatures[1000:]
+    payloads = [json.dumps(s.to_dict()) for s in signatures]
+    replay = [DedupSignature.from_dict(json.loads(p)) for p in payloads[:1000]] + signatures[1000:]
     rebuilt = DedupIndex()
     t0 = time.perf_counter()
     for signature in replay:
         rebuilt.add(signature)
     replay_rate = len(replay) / (time.perf_counter() - t0)
+
+    # The whole restore path as the adapters run it: JSON text -> validated signature -> add().
+    restored = DedupIndex()
+    t0 = time.perf_counter()
+    for payload in payloads:
+        restored.add(DedupSignature.from_dict(json.loads(payload)))
+    restore_rate = len(payloads) / (time.perf_counter() - t0)
 
     return {
         "prior_articles": prior,
@@ -184,7 +192,8 @@ def run(prior: int = 20_000, probe: int = 2_000, seed: int = 2024) -> dict[str, 
         "build_articles_per_s": build_rate,
         "check_articles_per_s": check_rate,
         "replay_signatures_per_s": replay_rate,
-        "signature_json_bytes": sum(len(p) for p in payloads) / len(payloads),
+        "restore_from_json_per_s": restore_rate,
+        "signature_json_bytes": sum(len(p) for p in payloads[:1000]) / 1000,
         "unrelated_probes": len(probes) - len(copies),
         "unrelated_false_matches": false,
         **{f"copies_J{name}": total for name, (total, _) in buckets.items()},

@@ -22,8 +22,8 @@ from infra.kafka_clients import kafka_client_config
 from infra.topics import Topics
 from pantau import metrics
 from pantau.config import Settings
-from pantau.enrich.dedup import Signature
 from pantau.enrich.stage import Enricher
+from pantau.schema import DedupSignature
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class DedupStateFollower:
             for record in records:
                 if record.value is None:  # tombstone
                     continue
-                enricher.dedup.add(Signature.from_dict(json.loads(record.value)))
+                enricher.dedup.add(DedupSignature.from_json(record.value))
                 count += 1
         return count
 

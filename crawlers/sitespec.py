@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pantau.datafile import parse_yaml, validate
 from pantau.dates import DateSource
 
 SITES_DIR = Path(str(resources.files("crawlers").joinpath("sites")))
@@ -115,16 +115,13 @@ class SiteSpec(_Spec):
 
 def load_site(path: Path) -> SiteSpec:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SiteError(f"site file {path}: cannot be read: {exc}") from exc
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SiteError(f"site file {path}: cannot be read: {exc.strerror}") from exc
+    data = parse_yaml(text, f"site file {path}", SiteError)
     if not isinstance(data, dict):
         raise SiteError(f"site file {path}: expected a mapping at the top level")
-    try:
-        spec = SiteSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise SiteError(f"site file {path}: {problems}") from exc
+    spec = validate(SiteSpec, data, f"site file {path}", SiteError)
     if spec.name != path.stem:
         raise SiteError(f"site file {path}: name {spec.name!r} must match the file name {path.stem!r}")
     return spec

@@ -8,14 +8,26 @@ that carry the ``.v<N>`` suffix (see :mod:`infra.topics`).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from pantau.dates import DateCandidate, DateSource
 
@@ -31,8 +43,12 @@ def article_id(canonical_url: str) -> str:
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:32]
 
 
-def _to_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC)
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+#: A time with an offset, stored in UTC (the form every stage compares and persists).
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
 class _Model(BaseModel):
@@ -82,17 +98,92 @@ class Relevance(_Model):
     coverage: Literal["national", "local"] = "local"
 
 
+DedupMethod = Literal["exact_content", "near"]
+
+
 class Dedup(_Model):
-    content_hash: str
-    cluster_id: str
+    content_hash: str = Field(min_length=1)
+    cluster_id: str = Field(min_length=1)
     duplicate_of: str | None = None
-    #: "exact_content" or "near" when this copy duplicates an earlier, different page.
-    method: str | None = None
-    similarity: float | None = None
+    #: How this copy was found to duplicate an earlier, different page.
+    method: DedupMethod | None = None
+    similarity: float | None = Field(default=None, strict=True)
 
     @property
     def is_duplicate(self) -> bool:
         return self.duplicate_of is not None
+
+
+class DedupSignature(Dedup):
+    """What the dedup index keeps about one article: enough to rebuild it, and the decision made.
+
+    Persisted (SQLite ``dedup_signatures``, the compacted ``dedup.signatures`` topic) and
+    replayed into the index at start-up. The inherited :class:`Dedup` fields are the
+    decision the index returned when it first saw the article. ``minhash`` is the raw
+    little-endian uint32 MinHash (``4 * num_perm`` bytes, base64 on the wire), ``None``
+    for bodies too short to shingle. Unknown keys are ignored rather than refused, so a
+    record written by a later version never stops a replay.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    article_id: str = Field(min_length=1)
+    published_at: UtcDatetime | None = None
+    #: Words in the normalised body (decides the short-text rules on replay).
+    words: int = Field(ge=0, strict=True)
+    minhash: bytes | None = None
+    #: The hashing settings the MinHash was made with; another scheme is refused on replay.
+    scheme: str = Field(min_length=1)
+
+    @field_validator("minhash", mode="before")
+    @classmethod
+    def _from_base64(cls, value: object) -> object:
+        # On the wire (a JSON string) the MinHash is base64; in memory it is bytes.
+        if not isinstance(value, str):
+            return value
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError as exc:
+            raise ValueError("not base64") from exc
+
+    @field_validator("minhash")
+    @classmethod
+    def _whole_values(cls, value: bytes | None) -> bytes | None:
+        if value is not None and (not value or len(value) % 4):
+            raise ValueError(f"{len(value)} bytes is not a whole number of uint32 values")
+        return value
+
+    @field_serializer("minhash", when_used="json")
+    def _to_base64(self, value: bytes | None) -> str | None:
+        return None if value is None else base64.b64encode(value).decode("ascii")
+
+    def as_dedup(self) -> Dedup:
+        """The decision recorded for this article when it was first checked."""
+        return Dedup.model_validate({name: getattr(self, name) for name in Dedup.model_fields})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (about 1 KB with 128 permutations; the MinHash is base64)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DedupSignature:
+        """Inverse of :meth:`to_dict`; raises :class:`SchemaError` naming the bad field."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise SchemaError(describe_validation_error(exc)) from exc
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> DedupSignature:
+        """Decode and validate one persisted record (JSON text); raises :class:`SchemaError`.
+
+        Same result as ``from_dict(json.loads(data))`` at about 1.6 times its speed, since
+        pydantic parses and validates in one pass.
+        """
+        try:
+            return cls.model_validate_json(data)
+        except ValidationError as exc:
+            raise SchemaError(describe_validation_error(exc)) from exc
 
 
 class DateCheck(_Model):
@@ -123,9 +214,9 @@ class Article(_Model):
     site: str = Field(min_length=1, max_length=100)
     title: str = Field(min_length=1, max_length=1000)
     body: str = Field(min_length=1)
-    published_at: AwareDatetime | None = None
+    published_at: UtcDatetime | None = None
     date_source: DateSource | None = None
-    fetched_at: AwareDatetime
+    fetched_at: UtcDatetime
     authors: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     language: str = Field(default="id", pattern=r"^[a-z]{2}$")
@@ -136,11 +227,6 @@ class Article(_Model):
     #: The outlet's first publication day: an earlier ``published_at`` is flagged.
     site_founded: date | None = None
     enrichment: Enrichment | None = None
-
-    @field_validator("published_at", "fetched_at")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return _to_utc(value)
 
     @field_validator("title", "body")
     @classmethod

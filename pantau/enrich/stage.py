@@ -13,10 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pantau.dates import WIB, date_flags, dates_in_text
-from pantau.enrich.dedup import DedupIndex, Signature
+from pantau.enrich.dedup import DedupIndex
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import Scorer, default_scorer
-from pantau.schema import Article, DateCheck, Enrichment
+from pantau.schema import Article, DateCheck, DedupSignature, Enrichment
 
 
 class Enricher:
@@ -28,11 +28,11 @@ class Enricher:
         """Rebuild the near-duplicate index from persisted signatures; returns how many."""
         count = 0
         for data in signatures:
-            self.dedup.add(Signature.from_dict(data))
+            self.dedup.add(DedupSignature.from_dict(data))
             count += 1
         return count
 
-    def enrich(self, article: Article, now: datetime | None = None) -> tuple[Article, Signature]:
+    def enrich(self, article: Article, now: datetime | None = None) -> tuple[Article, DedupSignature]:
         zone = ZoneInfo(article.timezone) if article.timezone else WIB
         text_dates = dates_in_text(article.body, article.fetched_at, zone)
         updates: dict[str, Any] = {}

@@ -15,14 +15,13 @@ import pytest
 
 from pantau.enrich.dedup import (
     DedupIndex,
-    Signature,
-    _analyse,
-    _BandTable,
-    _Hasher,
     content_hash,
     normalise_text,
 )
-from pantau.schema import Article, Dedup, article_id
+from pantau.enrich.dedup.bands import BandTable as _BandTable
+from pantau.enrich.dedup.minhash import MinHasher as _Hasher
+from pantau.enrich.dedup.words import analyse as _analyse
+from pantau.schema import Article, Dedup, DedupSignature, article_id
 
 # --- fixtures: texts written for these tests (fictional places and people) ---------------
 
@@ -413,7 +412,7 @@ def test_rebuild_from_json_signatures_gives_identical_decisions() -> None:
 
     rebuilt = DedupIndex()
     for payload in persisted:
-        rebuilt.add(Signature.from_dict(json.loads(payload)))
+        rebuilt.add(DedupSignature.from_dict(json.loads(payload)))
     assert len(rebuilt) == len(live)
     for article in _stream():
         assert rebuilt.signature(article.id) == live.signature(article.id)
@@ -439,17 +438,33 @@ def test_add_is_idempotent() -> None:
 def test_signature_round_trip_and_validation() -> None:
     _, signature = DedupIndex().check(make_article("https://a.example.id/1", ORIGINAL, T0))
     data = signature.to_dict()
-    assert Signature.from_dict(json.loads(json.dumps(data))) == signature
+    assert DedupSignature.from_dict(json.loads(json.dumps(data))) == signature
     assert signature.minhash is not None and len(signature.minhash) == 4 * 128
 
     with pytest.raises(ValueError, match="minhash"):
-        Signature.from_dict({**data, "minhash": "not base64!"})
+        DedupSignature.from_dict({**data, "minhash": "not base64!"})
     with pytest.raises(ValueError, match="article_id"):
-        Signature.from_dict({k: v for k, v in data.items() if k != "article_id"})
+        DedupSignature.from_dict({k: v for k, v in data.items() if k != "article_id"})
     with pytest.raises(ValueError, match="published_at"):
-        Signature.from_dict({**data, "published_at": "2024-09-23T03:00:00"})
+        DedupSignature.from_dict({**data, "published_at": "2024-09-23T03:00:00"})
     with pytest.raises(ValueError, match="method"):
-        Signature.from_dict({**data, "method": "fuzzy"})
+        DedupSignature.from_dict({**data, "method": "fuzzy"})
+
+
+def test_signature_from_json_is_from_dict_of_the_decoded_json() -> None:
+    _, signature = DedupIndex().check(make_article("https://a.example.id/1", ORIGINAL, T0))
+    payload = json.dumps(signature.to_dict())
+    assert DedupSignature.from_json(payload) == DedupSignature.from_dict(json.loads(payload)) == signature
+    with pytest.raises(ValueError, match=r"^words: "):
+        DedupSignature.from_json(json.dumps({**signature.to_dict(), "words": -1}))
+
+
+def test_signatures_persisted_by_earlier_versions_still_replay() -> None:
+    _, signature = DedupIndex().check(make_article("https://a.example.id/1", ORIGINAL, T0))
+    data = signature.to_dict()
+    # Earlier versions wrote times with "+00:00"; a later one may add keys.
+    older = {**data, "published_at": T0.astimezone(UTC).isoformat(), "written_by": "a later version"}
+    assert DedupSignature.from_dict(older) == signature
 
 
 def test_signature_from_other_settings_is_refused() -> None:

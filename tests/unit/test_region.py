@@ -5,12 +5,13 @@ Every text here is written for the test; none is taken from a real article.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from pantau.enrich.gazetteer import Gazetteer, load_gazetteer
 from pantau.enrich.region import tag_regions
+from pantau.enrich.region.gazetteer import ALIASES_RESOURCE, Gazetteer, GazetteerError, load_gazetteer, parse_aliases
 from pantau.schema import RegionTags
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -600,3 +601,13 @@ def test_seed_articles_get_their_regency() -> None:
         tags = tag_regions(title, body)
         assert primary(tags) == expected, name
         assert tags.scope == "regency", name
+
+
+def test_invalid_alias_file_names_the_file_and_the_field() -> None:
+    text = (resources.files("pantau.enrich.region") / ALIASES_RESOURCE).read_text("utf-8")
+    assert parse_aliases(text).risky  # the packaged file is valid
+    broken = text.replace("  locative: [", "  locative: [' ', ", 1)
+    with pytest.raises(GazetteerError, match=r"^aliases\.yaml: cues\.locative\.0: Value error, must not be blank"):
+        parse_aliases(broken, "aliases.yaml")
+    with pytest.raises(GazetteerError, match=r"^aliases\.yaml: national_phrases: Field required"):
+        parse_aliases(text.replace("national_phrases:", "national_phrase:"), "aliases.yaml")

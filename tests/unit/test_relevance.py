@@ -543,3 +543,13 @@ def test_seed_articles_are_relevant(scorer: LexiconScorer) -> None:
         result = scorer.score(title.strip(), body)
         assert result.relevant, (path.name, result)
         assert "asn" in result.actors, (path.name, result.actors)
+
+
+def test_invalid_lexicon_file_names_the_file_and_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text("groups:\n  actor:\n    - label: asn\n      weight: 2\n      terms: {asn: []}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"lexicon\.yaml: groups\.actor\.0\.weight: Input should be less than"):
+        Lexicon.from_yaml(path)
+    path.write_text("groups:\n  actor:\n    - label: asn\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"lexicon\.yaml: groups\.actor\.0\.terms: Field required"):
+        Lexicon.from_yaml(path)

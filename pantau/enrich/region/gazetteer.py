@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-import yaml
 from lokal import wilayah
+from pydantic import AfterValidator
 
+from pantau.datafile import FileModel, parse_yaml, validate
 from pantau.schema import Region
 
 logger = logging.getLogger(__name__)
@@ -160,30 +161,69 @@ def _official_regions() -> list[Region]:
     return regions
 
 
-def _str_list(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise GazetteerError(f"{ALIASES_RESOURCE}: {where} must be a list of non-empty strings")
-    return list(value)
+# --- region_aliases.yaml, as validated ---------------------------------------------------
 
 
-def _lower_tuple(value: Any, where: str) -> tuple[str, ...]:
-    return tuple(phrase.lower() for phrase in _str_list(value, where))
-
-
-def _word_set(value: Any, where: str) -> frozenset[str]:
-    return frozenset(word for phrase in _str_list(value, where) for word in name_key(phrase))
-
-
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    if not isinstance(value, Mapping):
-        raise GazetteerError(f"{ALIASES_RESOURCE}: section {name!r} is missing or not a mapping")
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
     return value
 
 
-def _build_entries(
-    regions: Mapping[str, Region], data: Mapping[str, Any]
-) -> tuple[list[NameEntry], set[tuple[str, ...]]]:
+Phrase = Annotated[str, AfterValidator(_not_blank)]
+
+
+class TypedCues(FileModel):
+    """Cue phrases by the region type they point at."""
+
+    kabupaten: list[Phrase]
+    kota: list[Phrase]
+    provinsi: list[Phrase]
+
+    def of(self, level: RegionType) -> list[str]:
+        """The phrases that point at ``level``."""
+        return {"kabupaten": self.kabupaten, "kota": self.kota, "provinsi": self.provinsi}[level]
+
+
+class InstitutionCues(TypedCues):
+    """Offices and bodies of a region; ``any`` fits every level."""
+
+    any: list[Phrase]
+
+
+class CueFile(FileModel):
+    """The ``cues`` section: words that, right before a name, say how it is meant."""
+
+    explicit_type: TypedCues
+    institution: InstitutionCues
+    not_region_before: list[Phrase]
+    neutral: list[Phrase]
+    locative: list[Phrase]
+    person_titles: list[Phrase]
+
+
+class AliasFile(FileModel):
+    """The layout of ``region_aliases.yaml`` (described in that file)."""
+
+    #: Region code -> extra names (abbreviations, other spellings).
+    provinces: dict[str, list[Phrase]]
+    regencies: dict[str, list[Phrase]]
+    spellings: dict[str, list[Phrase]]
+    #: Names that count only with a cue.
+    risky: list[Phrase]
+    cues: CueFile
+    national_phrases: list[Phrase]
+
+
+def _lower_tuple(phrases: list[str]) -> tuple[str, ...]:
+    return tuple(phrase.lower() for phrase in phrases)
+
+
+def _word_set(phrases: list[str]) -> frozenset[str]:
+    return frozenset(word for phrase in phrases for word in name_key(phrase))
+
+
+def _build_entries(regions: Mapping[str, Region], aliases: AliasFile) -> tuple[list[NameEntry], set[tuple[str, ...]]]:
     codes_by_key: dict[tuple[str, ...], list[str]] = {}
     aliases_by_key: dict[tuple[str, ...], set[str]] = {}
 
@@ -200,16 +240,16 @@ def _build_entries(
 
     for region in regions.values():
         add(_bare_name(region.name), region.code, alias=False)
-    for section in ("provinces", "regencies", "spellings"):
-        for code, names in _section(data, section).items():
-            code = str(code)
+    sections = {"provinces": aliases.provinces, "regencies": aliases.regencies, "spellings": aliases.spellings}
+    for section, names_by_code in sections.items():
+        for code, names in names_by_code.items():
             if code not in regions:
                 raise GazetteerError(f"{ALIASES_RESOURCE}: {section}: unknown region code {code!r}")
-            for name in _str_list(names, f"{section}.{code}"):
+            for name in names:
                 add(name, code, alias=True)
 
     risky: set[tuple[str, ...]] = set()
-    for name in _str_list(data.get("risky"), "risky"):
+    for name in aliases.risky:
         key = name_key(name)
         if key not in codes_by_key:
             raise GazetteerError(f"{ALIASES_RESOURCE}: risky name {name!r} is not a known name or alias")
@@ -227,8 +267,8 @@ def _build_entries(
     return entries, risky
 
 
-def _cue_lexicon(data: Mapping[str, Any]) -> CueLexicon:
-    cues = _section(data, "cues")
+def _cue_lexicon(aliases: AliasFile) -> CueLexicon:
+    cues = aliases.cues
     single: dict[str, Cue] = {}
     double: dict[tuple[str, str], Cue] = {}
 
@@ -242,37 +282,36 @@ def _cue_lexicon(data: Mapping[str, Any]) -> CueLexicon:
             raise GazetteerError(f"{ALIASES_RESOURCE}: cue {phrase!r} must have one or two words")
 
     levels: tuple[RegionType, ...] = ("kabupaten", "kota", "provinsi")
-    explicit = _section(cues, "explicit_type")
-    institution = _section(cues, "institution")
     for level in levels:
-        for phrase in _str_list(explicit.get(level), f"cues.explicit_type.{level}"):
+        for phrase in cues.explicit_type.of(level):
             add(phrase, Cue("explicit_type", level))
-        for phrase in _str_list(institution.get(level), f"cues.institution.{level}"):
+        for phrase in cues.institution.of(level):
             add(phrase, Cue("institution", level))
-    for phrase in _str_list(institution.get("any"), "cues.institution.any"):
+    for phrase in cues.institution.any:
         add(phrase, Cue("institution"))
-    for phrase in _str_list(cues.get("not_region_before"), "cues.not_region_before"):
+    for phrase in cues.not_region_before:
         add(phrase, Cue("not_region"))
-    for phrase in _str_list(cues.get("neutral"), "cues.neutral"):
+    for phrase in cues.neutral:
         add(phrase, Cue("neutral"))
 
     return CueLexicon(
         single=single,
         double=double,
-        person_titles=_word_set(cues.get("person_titles"), "cues.person_titles"),
-        locative=_word_set(cues.get("locative"), "cues.locative"),
-        kabupaten_words=_lower_tuple(institution.get("kabupaten"), "cues.institution.kabupaten"),
-        kota_words=_lower_tuple(institution.get("kota"), "cues.institution.kota"),
-        national_phrases=_lower_tuple(data.get("national_phrases"), "national_phrases"),
+        person_titles=_word_set(cues.person_titles),
+        locative=_word_set(cues.locative),
+        kabupaten_words=_lower_tuple(cues.institution.kabupaten),
+        kota_words=_lower_tuple(cues.institution.kota),
+        national_phrases=_lower_tuple(aliases.national_phrases),
     )
 
 
-def _read_aliases() -> Mapping[str, Any]:
-    text = resources.files("pantau.enrich").joinpath(ALIASES_RESOURCE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    if not isinstance(data, Mapping):
-        raise GazetteerError(f"{ALIASES_RESOURCE}: top level must be a mapping")
-    return data
+def parse_aliases(text: str, source: str = ALIASES_RESOURCE) -> AliasFile:
+    """Parse and validate alias-file text; :class:`GazetteerError` names ``source`` and the field."""
+    return validate(AliasFile, parse_yaml(text, source, GazetteerError), source, GazetteerError)
+
+
+def _read_aliases() -> AliasFile:
+    return parse_aliases(resources.files("pantau.enrich.region").joinpath(ALIASES_RESOURCE).read_text("utf-8"))
 
 
 @functools.cache
@@ -280,9 +319,9 @@ def load_gazetteer() -> Gazetteer:
     """The gazetteer with aliases and cues, built on first call and shared afterwards."""
     regions = _official_regions()
     by_code = {r.code: r for r in regions}
-    data = _read_aliases()
-    entries, risky = _build_entries(by_code, data)
-    gazetteer = Gazetteer(regions, entries, _cue_lexicon(data))
+    aliases = _read_aliases()
+    entries, risky = _build_entries(by_code, aliases)
+    gazetteer = Gazetteer(regions, entries, _cue_lexicon(aliases))
     logger.info(
         "gazetteer loaded provinces=%d regencies=%d names=%d risky=%d",
         len(gazetteer.provinces()),
