@@ -9,14 +9,16 @@ Pantau runs embedded: one process, SQLite store.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import logging
 import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -103,6 +105,28 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
+    # Alerts (pantau/alerts, the channels package): subscriptions, delivery and channel options.
+    # Secrets may come from here (PANTAU_ALERTS_*) or from ``alerts_secrets_file``; env wins.
+    alerts_dir: Path = Path("alerts")
+    alerts_timezone: str = "Asia/Jakarta"
+    # Where a new alert consumer starts on the enriched topic (its stored position wins after that).
+    alerts_start_from: Literal["latest", "earliest"] = "latest"
+    alerts_retry_max_seconds: float = Field(default=900.0, ge=1.0)
+    alerts_secrets_file: FilePath | None = None
+    # Networks (CIDR) a webhook may reach although they are private, loopback or link-local.
+    alerts_webhook_allow: list[str] = Field(default_factory=list)
+    alerts_webhook_secret: SecretStr | None = None
+    alerts_webhook_timeout: float = Field(default=10.0, gt=0)
+    alerts_smtp_host: str | None = None
+    alerts_smtp_port: int = Field(default=587, ge=1, le=65535)
+    alerts_smtp_username: str | None = None
+    alerts_smtp_password: SecretStr | None = None
+    alerts_smtp_from: str | None = None
+    # A CA bundle for the SMTP server's certificate (default: the system's).
+    alerts_smtp_ca_file: FilePath | None = None
+    alerts_telegram_base_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
+    alerts_telegram_bot_token: SecretStr | None = None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -155,6 +179,25 @@ class Settings(BaseSettings):
             raise ValueError("kafka_ssl_keyfile and kafka_ssl_password need kafka_ssl_certfile (the client cert)")
         return self
 
+    @field_validator("alerts_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)") from exc
+        return value
+
+    @field_validator("alerts_webhook_allow")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not a network (CIDR such as 127.0.0.1/32 or 10.0.0.0/8)") from exc
+        return value
+
     @property
     def mode(self) -> Literal["embedded", "kafka"]:
         return "kafka" if self.kafka_bootstrap else "embedded"
@@ -166,6 +209,11 @@ class Settings(BaseSettings):
     @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
+
+    @property
+    def alerts_state_path(self) -> Path:
+        """The alert outbox: notified stories, queued deliveries and the consumer's position."""
+        return self.data_dir / "alerts.sqlite3"
 
 
 def _yaml_source(path: Path) -> YamlConfigSettingsSource:

@@ -22,6 +22,27 @@ BATCH_SECONDS = Histogram(
 )
 CONSUMER_LAG = Gauge("pantau_consumer_lag", "Records behind the log end.", ["group", "topic", "partition"])
 SPOOLED = Gauge("pantau_spooled_records", "Records waiting in the local spool for Kafka.")
+ALERT_NOTICES = Counter(
+    "pantau_alert_notices_total",
+    "Stories matched by a subscription, by outcome (queued, digest, repeat: already notified).",
+    ["outcome"],
+)
+ALERT_DELIVERIES = Counter(
+    "pantau_alert_deliveries_total",
+    "Delivery attempts by channel type and outcome (sent, failed).",
+    ["channel", "outcome"],
+)
+ALERT_QUEUED = Gauge(
+    "pantau_alert_queued",
+    "Deliveries waiting for their channel, by subscription and channel type.",
+    ["queue", "channel"],
+)
+ALERT_DELIVERY_SECONDS = Histogram(
+    "pantau_alert_delivery_seconds",
+    "From a delivery being queued to its channel acknowledging it.",
+    ["channel"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
+)
 
 
 def serve(port: int | None) -> None:

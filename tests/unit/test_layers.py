@@ -13,16 +13,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ADAPTERS = ("crawlers", "pipelines", "consumers", "infra")
+ADAPTERS = ("crawlers", "pipelines", "consumers", "infra", "channels")
 CLI = "pantau.cli"
 
 #: Package -> the project packages it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pantau": (*ADAPTERS, CLI),
-    "crawlers": ("pipelines", "consumers", "infra", CLI),
-    "pipelines": ("crawlers", "consumers", CLI),
-    "consumers": ("crawlers", "pipelines", CLI),
-    "infra": ("crawlers", "pipelines", "consumers", CLI),
+    "crawlers": ("pipelines", "consumers", "infra", "channels", CLI),
+    "pipelines": ("crawlers", "consumers", "channels", CLI),
+    "consumers": ("crawlers", "pipelines", "channels", CLI),
+    "infra": ("crawlers", "pipelines", "consumers", "channels", CLI),
+    # Alert channel adapters (webhook, SMTP, Telegram): the core's Channel protocol, no engines.
+    "channels": ("crawlers", "pipelines", "consumers", "infra", CLI),
 }
 
 
