@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from pantau import metrics
+from pantau.alerts.runtime import AlertRuntime
 from pantau.enrich.stage import Enricher
 from pantau.schema import Article, DeadLetter
 from pantau.store import Store
@@ -18,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 
 class EmbeddedDelivery:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, alerts: AlertRuntime | None = None) -> None:
         self.store = store
+        self.alerts = alerts
         self.enricher = Enricher()
         restored = self.enricher.restore(store.signatures())
         logger.info("dedup state restored", extra={"signatures": restored, "store": str(store.path)})
@@ -27,6 +29,10 @@ class EmbeddedDelivery:
 
     def publish(self, article: Article) -> None:
         enriched, signature = self.enricher.enrich(article)
+        if self.alerts is not None:
+            # Before the store write: a crash in between leaves the page unstored, so the next
+            # crawl brings it again, and the outbox's (subscription, story) key keeps it one notice.
+            self.alerts.ingest([enriched])
         self.store.save_signature(article.id, signature.to_dict())
         self.store.upsert(enriched)
         self.published += 1
@@ -38,4 +44,6 @@ class EmbeddedDelivery:
         metrics.RECORDS.labels(stage=letter.stage, outcome="dead_letter").inc()
 
     def close(self) -> None:
-        """Nothing buffered: every write above is committed when it returns."""
+        """Nothing buffered: every write above is committed when it returns. Queued alerts get a moment to go out."""
+        if self.alerts is not None:
+            self.alerts.close()

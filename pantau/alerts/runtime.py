@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from pantau.alerts.dispatch import Dispatcher
 from pantau.alerts.engine import AlertEngine
+from pantau.alerts.lock import OutboxLock
 from pantau.alerts.rows import Recorded
 from pantau.alerts.state import AlertState
 from pantau.schema import Article
@@ -21,6 +22,8 @@ class AlertRuntime:
         self.state = state
         self.engine = engine
         self.dispatcher = dispatcher
+        #: Held while this process sends from the outbox; released on close.
+        self.lock: OutboxLock | None = None
         engine.on_queued = dispatcher.wake
 
     def ingest(self, articles: Sequence[Article], positions: Mapping[tuple[str, int], int] | None = None) -> Recorded:
@@ -38,3 +41,5 @@ class AlertRuntime:
             )
         self.dispatcher.stop()
         self.state.close()
+        if self.lock is not None:
+            self.lock.release()

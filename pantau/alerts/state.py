@@ -437,6 +437,14 @@ class AlertState:
             ).fetchone()
         return int(row[0])
 
+    def due(self, now: float) -> int:
+        """Deliveries whose next attempt is due."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT count(*) FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ?", (now,)
+            ).fetchone()
+        return int(row[0])
+
     def pending(self) -> int:
         """Deliveries not yet acknowledged by their channel."""
         with self._lock:

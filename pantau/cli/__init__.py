@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from crawlers.sitespec import SiteError
-from pantau.cli import consume, crawl, enrich, evaluate, records, search, sites, stack
+from pantau.cli import alerts, consume, crawl, enrich, evaluate, records, search, sites, stack
 from pantau.cli.errors import EXIT_USAGE, UsageError
 from pantau.config import ConfigError, load_settings
 from pantau.logs import setup_logging
@@ -24,7 +24,7 @@ DESCRIPTION = (
 )
 
 #: Command groups, in the order `pantau --help` lists them.
-GROUPS = (crawl, search, sites, consume, records, enrich, evaluate, stack)
+GROUPS = (crawl, search, sites, consume, records, enrich, evaluate, stack, alerts)
 
 
 def build_parser() -> argparse.ArgumentParser:

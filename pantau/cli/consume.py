@@ -13,7 +13,11 @@ from pantau.config import Settings
 def register(sub: Any) -> None:
     help_text = "run a Kafka consumer stage (scale out: more processes, up to the partition count)"
     p = sub.add_parser("consume", help=help_text, description=help_text)
-    p.add_argument("stage", choices=["enrich", "index"], help="enrich: raw -> enriched; index: -> Elasticsearch")
+    p.add_argument(
+        "stage",
+        choices=["enrich", "index", "alerts"],
+        help="enrich: raw -> enriched; index: -> Elasticsearch; alerts: enriched -> notices (one process)",
+    )
     p.add_argument("--until-idle", type=float, metavar="SECONDS", help="stop after this long without records")
     p.set_defaults(handler=cmd_consume)
     help_text = "create the Kafka topics and the Elasticsearch index (idempotent)"
@@ -26,7 +30,12 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
 
     wiring.require_distributed(settings, "consume")
     wiring.ensure_engines(settings)
-    processed = run_consumer(args.stage, settings, idle_timeout=args.until_idle)
+    if args.stage == "alerts":
+        from pantau.cli.alerts import run_alert_consumer
+
+        processed = run_alert_consumer(settings, idle_timeout=args.until_idle)
+    else:
+        processed = run_consumer(args.stage, settings, idle_timeout=args.until_idle)
     print(f"{args.stage}: {processed} record(s) processed")
     return EXIT_OK
 

@@ -35,10 +35,11 @@ def delivery(settings: Settings) -> Delivery:
 
         ensure_engines(settings)
         return KafkaDelivery(settings)
+    from pantau.cli.alerts import embedded_alerts
     from pantau.embedded import EmbeddedDelivery
     from pantau.store import Store
 
-    return EmbeddedDelivery(Store(settings.store_path))
+    return EmbeddedDelivery(Store(settings.store_path), alerts=embedded_alerts(settings))
 
 
 def search_backend(settings: Settings) -> SearchBackend:
