@@ -11,25 +11,57 @@ from datetime import UTC, datetime, timedelta
 from pantau.alerts.notice import Message, Notice, Outlet, StoryItem
 from pantau.schema import Article, Region, article_id
 
-JEMBER = Region(
-    code="35.09", name="Kabupaten Jember", type="kabupaten", province_code="35", province_name="Jawa Timur"
+JEMBER = Region(code="35.09", name="Kabupaten Jember", type="kabupaten", province_code="35", province_name="Jawa Timur")
+
+STORY = "\n\n".join(
+    [
+        (
+            "JEMBER – Badan Pengawas Pemilu (Bawaslu) Kabupaten Jember menerima laporan dugaan pelanggaran "
+            "netralitas aparatur sipil negara (ASN) dalam Pilkada 2024. Seorang camat di Jember diduga ikut "
+            "berkampanye untuk salah satu pasangan calon bupati."
+        ),
+        (
+            "Ketua Bawaslu Jember mengatakan laporan itu sudah diregistrasi dan saksi akan dipanggil pekan depan."
+            ' "Kami akan klarifikasi camat yang bersangkutan," ujarnya, Senin (7/10/2024).'
+        ),
+        (
+            "Menurut dia, ASN wajib menjaga netralitas dan dilarang terlibat politik praktis. Bila terbukti, "
+            "Bawaslu akan meneruskan rekomendasi ke Badan Kepegawaian Negara (BKN) untuk dijatuhi sanksi."
+        ),
+        (
+            "Bawaslu juga mengimbau masyarakat melapor bila menemukan kepala desa atau perangkat desa yang tidak "
+            "netral selama masa kampanye pilkada di Kabupaten Jember."
+        ),
+    ]
 )
 
-STORY = """JEMBER – Badan Pengawas Pemilu (Bawaslu) Kabupaten Jember menerima laporan dugaan pelanggaran netralitas aparatur sipil negara (ASN) dalam Pilkada 2024. Seorang camat di Jember diduga ikut berkampanye untuk salah satu pasangan calon bupati.
+OTHER_REGION = "\n\n".join(
+    [
+        (
+            "PALANGKA RAYA – Bawaslu Kota Palangka Raya menerima laporan dugaan pelanggaran netralitas aparatur "
+            "sipil negara (ASN) dalam Pilkada 2024. Seorang lurah di Palangka Raya diduga ikut berkampanye untuk "
+            "salah satu pasangan calon wali kota."
+        ),
+        (
+            "Ketua Bawaslu Kota Palangka Raya mengatakan laporan itu sudah diregistrasi. Menurut dia, ASN wajib "
+            "menjaga netralitas dan dilarang terlibat politik praktis, dan rekomendasi sanksi akan diteruskan ke "
+            "BKN bila terbukti."
+        ),
+    ]
+)
 
-Ketua Bawaslu Jember mengatakan laporan itu sudah diregistrasi dan saksi akan dipanggil pekan depan. "Kami akan klarifikasi camat yang bersangkutan," ujarnya, Senin (7/10/2024).
-
-Menurut dia, ASN wajib menjaga netralitas dan dilarang terlibat politik praktis. Bila terbukti, Bawaslu akan meneruskan rekomendasi ke Badan Kepegawaian Negara (BKN) untuk dijatuhi sanksi.
-
-Bawaslu juga mengimbau masyarakat melapor bila menemukan kepala desa atau perangkat desa yang tidak netral selama masa kampanye pilkada di Kabupaten Jember."""
-
-OTHER_REGION = """PALANGKA RAYA – Bawaslu Kota Palangka Raya menerima laporan dugaan pelanggaran netralitas aparatur sipil negara (ASN) dalam Pilkada 2024. Seorang lurah di Palangka Raya diduga ikut berkampanye untuk salah satu pasangan calon wali kota.
-
-Ketua Bawaslu Kota Palangka Raya mengatakan laporan itu sudah diregistrasi. Menurut dia, ASN wajib menjaga netralitas dan dilarang terlibat politik praktis, dan rekomendasi sanksi akan diteruskan ke BKN bila terbukti."""
-
-IRRELEVANT = """JEMBER – Pemerintah Kabupaten Jember membuka pasar murah di alun-alun selama tiga hari. Warga dapat membeli beras, minyak goreng dan gula dengan harga di bawah pasar.
-
-Kepala dinas perdagangan mengatakan stok cukup untuk seribu keluarga setiap hari, dan pasar murah akan digelar lagi bulan depan di kecamatan lain."""
+IRRELEVANT = "\n\n".join(
+    [
+        (
+            "JEMBER – Pemerintah Kabupaten Jember membuka pasar murah di alun-alun selama tiga hari. Warga dapat "
+            "membeli beras, minyak goreng dan gula dengan harga di bawah pasar."
+        ),
+        (
+            "Kepala dinas perdagangan mengatakan stok cukup untuk seribu keluarga setiap hari, dan pasar murah "
+            "akan digelar lagi bulan depan di kecamatan lain."
+        ),
+    ]
+)
 
 PUBLISHED = datetime(2024, 10, 7, 4, 0, tzinfo=UTC)
 
@@ -50,11 +82,14 @@ def article(site: str, slug: str, title: str, body: str, minutes: int = 0) -> Ar
 
 def copies() -> list[Article]:
     """Three outlets' versions of the Jember story, published minutes apart, lightly edited."""
+    edited = "Dikutip dari media lokal, " + STORY
     return [
         article("memorandum", "camat-jember", "Camat di Jember Dilaporkan ke Bawaslu", STORY),
-        article("jatimnow", "camat-dilaporkan", "Camat Jember Dilaporkan, Diduga Kampanye", "Dikutip dari media lokal, " + STORY, 4),
-        article("radarjember", "bawaslu-camat", "Bawaslu Jember Proses Laporan Camat", STORY.replace("ujarnya", "katanya"), 9),
-    ]  # fmt: skip
+        article("jatimnow", "camat-dilaporkan", "Camat Jember Dilaporkan, Diduga Kampanye", edited, 4),
+        article(
+            "radarjember", "bawaslu-camat", "Bawaslu Jember Proses Laporan", STORY.replace("ujarnya", "katanya"), 9
+        ),
+    ]
 
 
 def unrelated() -> list[Article]:

@@ -118,7 +118,7 @@ def test_a_name_resolving_to_loopback_is_refused_too() -> None:
     with WebhookReceiver(SECRET.encode()) as receiver:
         port = receiver.server.server_address[1]
         sender = WebhookSender({"default": SecretStr(SECRET)}, allow=())
-        with pytest.raises(DeliveryFailed, match="localhost resolves to .*loopback"):
+        with pytest.raises(DeliveryFailed, match=r"localhost resolves to .*loopback"):
             sender.send(sample_message(), webhook_config(f"http://localhost:{port}/hook"))
     assert receiver.requests == []
 
@@ -137,10 +137,12 @@ def test_redirect_from_an_allowed_target_to_a_disallowed_one_is_refused() -> Non
 
 
 def test_redirect_to_an_allowed_target_keeps_the_signed_post() -> None:
-    with WebhookReceiver(SECRET.encode()) as final:
-        with WebhookReceiver(SECRET.encode(), redirect_to=final.base_url + "/moved") as first:
-            sender = WebhookSender({"default": SecretStr(SECRET)}, allow=LOOPBACK)
-            sender.send(sample_message(), webhook_config(first.base_url + "/hook"))
+    with (
+        WebhookReceiver(SECRET.encode()) as final,
+        WebhookReceiver(SECRET.encode(), redirect_to=final.base_url + "/moved") as first,
+    ):
+        sender = WebhookSender({"default": SecretStr(SECRET)}, allow=LOOPBACK)
+        sender.send(sample_message(), webhook_config(first.base_url + "/hook"))
     [request] = final.requests
     assert request.path == "/moved"
     assert final.verify(request)
@@ -300,10 +302,9 @@ def test_telegram_send_message_exact_request() -> None:
 
 def test_telegram_errors_never_carry_the_token() -> None:
     token = "999:never-show-this"
-    with TelegramBotApi("another-token") as api:
-        with pytest.raises(DeliveryFailed) as failed:
-            TelegramSender(api.base_url, SecretStr(token)).send(
-                sample_message(), json.dumps({"type": "telegram", "chat_id": "42"})
-            )
+    with TelegramBotApi("another-token") as api, pytest.raises(DeliveryFailed) as failed:
+        TelegramSender(api.base_url, SecretStr(token)).send(
+            sample_message(), json.dumps({"type": "telegram", "chat_id": "42"})
+        )
     assert failed.value.reason == "telegram chat 42: HTTP 404: Not Found"
     assert token not in str(failed.value)
