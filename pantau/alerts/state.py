@@ -374,7 +374,7 @@ class AlertState:
             for notice in delivery.notices:
                 rows = self.db.execute(
                     "SELECT site, url, title FROM cluster_outlets WHERE cluster_id = ? AND site != ? "
-                    "ORDER BY seen_at, article_id",
+                    "ORDER BY seen_at, rowid",
                     (notice.cluster_id, notice.site),
                 ).fetchall()
                 seen: dict[str, Outlet] = {}

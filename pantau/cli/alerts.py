@@ -332,10 +332,12 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
                 out.append({"subscription": s.name, "channel": c.label, "sent": 0, "queued": 0, "failing": 0,
                             "last_error": None, "last_error_at": None, "last_sent_at": None})  # fmt: skip
     out.sort(key=lambda row: (row["subscription"], row["channel"]))
+    # Non-zero while a channel is failing, so a health check can run this command.
+    code = EXIT_FAILED if any(row["failing"] for row in out) else EXIT_OK
     if args.json:
         for row in out:
             print(json.dumps(row | {"waiting_for_digest": waiting.get(row["subscription"], 0)}, ensure_ascii=False))
-        return EXIT_OK
+        return code
     if not out:
         print(f"no subscriptions in {settings.alerts_dir} and nothing in {settings.alerts_state_path}")
         return EXIT_OK
@@ -350,7 +352,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     Console(width=200).print(table)
     for name, count in sorted(waiting.items()):
         print(f"{name}: {count} stor(ies) waiting for the next digest")
-    return EXIT_FAILED if any(row["failing"] for row in out) else EXIT_OK
+    return code
 
 
 def _when(value: float | None) -> str | None:
