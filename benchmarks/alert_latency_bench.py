@@ -40,6 +40,7 @@ from rich.progress import track
 
 from benchmarks.enrich_bench import build_corpus
 from infra.kafka_clients import make_producer
+from infra.search_index import connect, ensure_index
 from infra.stack import Stack
 from infra.topics import ensure_topics, topic_names
 from pantau.config import Settings, load_settings
@@ -164,7 +165,9 @@ def run_one(engines: tuple[str, str], path: str, rate: int, seconds: float) -> R
         index_alias=f"alertbench{unique}",
         data_dir=str(folder / "data"),
     )
+    # Topics and index made here, once: two consumers starting together would race to create the index.
     ensure_topics(settings)
+    ensure_index(connect(settings), settings.index_alias)
     topics = topic_names(settings)
     receiver = Receiver()
     alerts_dir = folder / "alerts"
@@ -241,6 +244,7 @@ def main() -> None:
         for path in args.paths:
             for rate in args.rates:
                 results.append(run_one((kafka, es), path, rate, args.seconds))
+                print(results[-1], flush=True)
     finally:
         if stack is not None and started_here:
             stack.down()

@@ -37,6 +37,15 @@ def _default_cache_dir() -> Path:
     return Path(base) / "pantau"
 
 
+def known_timezone(value: str) -> str:
+    """``value`` if it names an IANA time zone; a ValueError naming it otherwise (for validators)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)") from exc
+    return value
+
+
 class ConfigError(ValueError):
     """Configuration that cannot be used; the message names the source and the field."""
 
@@ -182,11 +191,7 @@ class Settings(BaseSettings):
     @field_validator("alerts_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)") from exc
-        return value
+        return known_timezone(value)
 
     @field_validator("alerts_webhook_allow")
     @classmethod

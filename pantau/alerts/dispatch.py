@@ -102,12 +102,9 @@ class Dispatcher:
         done = self.clock()
         self.state.mark_sent(delivery.id, done)
         self._failures.pop(delivery.queue, None)
-        metrics.ALERT_DELIVERIES.labels(channel=delivery.channel_type, outcome="sent").inc()
+        self._count(delivery, "sent")
         metrics.ALERT_DELIVERY_SECONDS.labels(channel=delivery.channel_type).observe(
             max(0.0, done - delivery.created_at)
-        )
-        metrics.ALERT_QUEUED.labels(queue=delivery.queue, channel=delivery.channel_type).set(
-            self.state.queued_in(delivery.queue)
         )
         logger.info(
             "alert delivered",
@@ -121,16 +118,18 @@ class Dispatcher:
         )
         return True
 
+    def _count(self, delivery: Delivery, outcome: str) -> None:
+        metrics.ALERT_DELIVERIES.labels(channel=delivery.channel_type, outcome=outcome).inc()
+        queued = self.state.queued_in(delivery.queue)
+        metrics.ALERT_QUEUED.labels(queue=delivery.queue, channel=delivery.channel_type).set(queued)
+
     def _failed(self, delivery: Delivery, reason: str, retry_after: float | None, now: float) -> None:
         delay = backoff(delivery.attempts + 1, self.retry_max_seconds, self.base_delay)
         if retry_after is not None:
             delay = min(self.retry_max_seconds, max(delay, retry_after))
         attempts = self.state.mark_failed(delivery.id, reason, now + delay, now)
         self._failures[delivery.queue] = self._failures.get(delivery.queue, 0) + 1
-        metrics.ALERT_DELIVERIES.labels(channel=delivery.channel_type, outcome="failed").inc()
-        metrics.ALERT_QUEUED.labels(queue=delivery.queue, channel=delivery.channel_type).set(
-            self.state.queued_in(delivery.queue)
-        )
+        self._count(delivery, "failed")
         logger.warning(
             "alert delivery failed, will retry",
             extra={

@@ -34,12 +34,12 @@ from datetime import time
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from pantau.alerts.schedule import DigestSchedule
+from pantau.config import known_timezone
 from pantau.datafile import FileModel, parse_yaml
 from pantau.query import QueryError, parse_query
 from pantau.regions import UnknownRegionError, resolve_region
@@ -68,21 +68,25 @@ def actor_labels() -> frozenset[str]:
     return frozenset(t.label for t in load_lexicon().terms if t.group == "actor")
 
 
+def _one_or_many(value: Any) -> Any:
+    # A single string where a list belongs ("to: a@example.org") means a list of one.
+    return [value] if isinstance(value, str) else value
+
+
+#: A list of strings that may be written as one string.
+Strings = Annotated[list[str], BeforeValidator(_one_or_many)]
+
+
 class Filters(FileModel):
     """What an article must satisfy; an empty filter lets everything through."""
 
     regions: list[str] = Field(default_factory=list)
     #: Queries in the search language; the article must match at least one.
-    keywords: list[str] = Field(default_factory=list)
+    keywords: Strings = Field(default_factory=list)
     sites: list[str] = Field(default_factory=list)
     min_relevance: float = Field(default=0.0, ge=0.0, le=1.0)
     actors: list[str] = Field(default_factory=list)
     stages: list[Literal["appeal", "report", "sanction"]] = Field(default_factory=list)
-
-    @field_validator("keywords", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @field_validator("regions")
     @classmethod
@@ -135,12 +139,7 @@ class EmailChannel(FileModel):
     """One email per notice (or per digest) to every address in ``to``."""
 
     type: Literal["email"]
-    to: list[str] = Field(min_length=1)
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    to: Strings = Field(min_length=1)
 
     @field_validator("to")
     @classmethod
@@ -203,12 +202,7 @@ class Subscription(FileModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)") from exc
-        return value
+        return None if value is None else known_timezone(value)
 
     @field_validator("at", mode="before")
     @classmethod
