@@ -90,8 +90,12 @@ class Settings(BaseSettings):
 
     # Crawling.
     sites: list[str] = Field(default_factory=list)
+    # An operator's own catalogue of site files instead of the bundled one (fixtures in ../fixtures).
+    sites_dir: Path | None = None
     crawl_max_articles: int = Field(default=200, ge=1)
     user_agent: str = "PantauBot/0.1 (+https://github.com/pantau-monitor/pantau; election-neutrality monitor)"
+    # Who a site owner can write to about the crawler; sent in the User-Agent.
+    crawl_contact: str = ""
 
     # Delivery.
     producer_retries: int = Field(default=5, ge=0)
