@@ -30,6 +30,7 @@ def serve(port: int | None) -> None:
         start_http_server(port, addr="127.0.0.1")
         logger.info("metrics served", extra={"port": port})
 
+
 # The crawler: every fetched article page ends under exactly one outcome (delivered,
 # unchanged, dead_letter, failed); failed requests of any kind are counted by kind.
 CRAWL_PAGES = Counter("pantau_crawl_pages_total", "Article pages fetched, by site and outcome.", ["site", "outcome"])
