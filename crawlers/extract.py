@@ -341,7 +341,7 @@ def parse_page(spec: SiteSpec, url: str, html: str) -> _Page:
 def continuation_body(spec: SiteSpec, url: str, html: str) -> list[str]:
     """The body paragraphs of one further page of a split article (same selectors, same stripping)."""
     page = parse_page(spec, url, html)
-    paragraphs, _ = body_paragraphs(page, spec.selectors.body)
+    paragraphs, _ = _body(page)  # the same chain as the first page: selectors, JSON-LD, trafilatura
     return strip_inline(spec, paragraphs)
 
 

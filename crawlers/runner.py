@@ -22,6 +22,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
+from scrapy.utils.reactor import install_reactor
 
 from crawlers.ledger import Ledger
 from crawlers.outcomes import SiteTally
@@ -63,6 +64,30 @@ def user_agent(settings: Settings) -> str:
     base = settings.user_agent.rstrip(")")
     joiner = "; " if base != settings.user_agent else " ("
     return f"{base}{joiner}contact: {settings.crawl_contact})"
+
+
+class _FailureWithoutTraceback(logging.Filter):
+    """Network failures are counted and reported by kind; their Twisted tracebacks are noise in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+# Scrapy's loggers that attach a traceback to a failed download (a site's fault, not a bug).
+_DOWNLOAD_LOGGERS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.downloadermiddlewares.retry",
+    "scrapy.core.downloader.handlers.http11",
+)
+
+
+def quiet_download_tracebacks() -> None:
+    for name in _DOWNLOAD_LOGGERS:
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _FailureWithoutTraceback) for f in log.filters):
+            log.addFilter(_FailureWithoutTraceback())
 
 
 def scrapy_settings(settings: Settings, item_pipelines: Mapping[str, int]) -> ScrapySettings:
@@ -166,6 +191,7 @@ def crawl(
     # Scrapy lowers the root logger to NOTSET when it leaves handlers to us; at DEBUG it
     # would build a record (with the whole item) for every page.
     logging.getLogger().setLevel(settings.log_level)
+    quiet_download_tracebacks()
     state = CrawlState.in_data_dir(settings.data_dir)
     runs = _Runs(process, settings, delivery, state, opts)
     try:
@@ -199,11 +225,15 @@ def watch(
     report: Callable[[SiteTally, float], None] | None = None,
 ) -> None:
     """Crawl every site on its own interval until SIGTERM/SIGINT; ``report`` hears each crawl and the next wait."""
+    opts = options or CrawlOptions()
+    scrapy_conf = scrapy_settings(settings, item_pipelines)
+    # The reactor Scrapy wants must be installed before anything imports twisted's default one.
+    install_reactor(scrapy_conf["TWISTED_REACTOR"], scrapy_conf["ASYNCIO_EVENT_LOOP"])
     from twisted.internet import reactor
 
-    opts = options or CrawlOptions()
-    process = _WatchProcess(scrapy_settings(settings, item_pipelines))
+    process = _WatchProcess(scrapy_conf)
     logging.getLogger().setLevel(settings.log_level)
+    quiet_download_tracebacks()
     state = CrawlState.in_data_dir(settings.data_dir)
     runs = _Runs(process, settings, delivery, state, opts)
     failures: dict[str, int] = {}

@@ -20,6 +20,8 @@ REDIRECT_MAX_TIMES = 5
 DOWNLOADER_MIDDLEWARES = {
     # After RetryMiddleware (550) in process_response order: the slot slows before the retry.
     "crawlers.politeness.RetryAfterMiddleware": 560,
+    # Before RedirectMiddleware (600) sees the answer: an off-site redirect fails the request.
+    "crawlers.politeness.OffsiteRedirectMiddleware": 610,
 }
 TELNETCONSOLE_ENABLED = False
 # A crawler that opens a control port nobody asked for is a surprise to operators.

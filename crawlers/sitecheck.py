@@ -223,8 +223,9 @@ def judge(spec: SiteSpec, url: str, outcome: PageOutcome) -> CheckResult:
         result.warnings.append(f"body: furniture left in ({leftover.group(0)!r})")
     if page.paragraphs and len(body) < 200:
         result.warnings.append(f"body: short ({len(body)} characters)")
+    methods = article.extraction if article else page.methods
     for miss in page.selector_misses:
-        method = page.methods.get(miss, "nothing")
+        method = methods.get(miss, "nothing")
         result.warnings.append(f"{miss}: the site's selectors matched nothing (from {method})")
     return result
 

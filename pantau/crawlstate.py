@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS validators (
     url TEXT PRIMARY KEY,
     etag TEXT,
     last_modified TEXT,
+    children TEXT,                -- JSON list: a sitemap index's sitemaps, re-checked when it is unchanged
     checked_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -92,6 +93,7 @@ class SeenArticle:
 class Validators:
     etag: str | None
     last_modified: str | None
+    children: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,17 +205,19 @@ class CrawlState:
     # --- conditional GET ------------------------------------------------------------------
 
     def validators(self, url: str) -> Validators | None:
-        row = self.db.execute("SELECT etag, last_modified FROM validators WHERE url = ?", (url,)).fetchone()
-        return Validators(row[0], row[1]) if row else None
+        row = self.db.execute("SELECT etag, last_modified, children FROM validators WHERE url = ?", (url,)).fetchone()
+        return Validators(row[0], row[1], tuple(json.loads(row[2] or "[]"))) if row else None
 
-    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+    def save_validators(
+        self, url: str, etag: str | None, last_modified: str | None, children: list[str] | None = None
+    ) -> None:
         if not (etag or last_modified):
             return
         self.db.execute(
-            "INSERT INTO validators (url, etag, last_modified, checked_at) VALUES (?,?,?,?) "
+            "INSERT INTO validators (url, etag, last_modified, children, checked_at) VALUES (?,?,?,?,?) "
             "ON CONFLICT (url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified, "
-            "checked_at=excluded.checked_at",
-            (url, etag, last_modified, _iso(datetime.now(UTC))),
+            "children=excluded.children, checked_at=excluded.checked_at",
+            (url, etag, last_modified, json.dumps(children) if children else None, _iso(datetime.now(UTC))),
         )
         self._wrote()
 

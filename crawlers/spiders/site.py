@@ -12,6 +12,7 @@ dead-lettered or a named failure; failed start points and listings are counted t
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -92,6 +93,25 @@ class Window:
         if self.since and newest < self.since:
             return False
         return not (self.until and found.published and found.published > self.until)
+
+
+Callback = Callable[["SiteSpider", Response], Iterator[Any]]
+
+
+def _guarded(resource: str) -> Callable[[Callback], Callback]:
+    """A start point or listing whose body breaks the parser costs that page (``parse_error``), never the crawl."""
+
+    def wrap(method: Callback) -> Callback:
+        @functools.wraps(method)
+        def inner(self: SiteSpider, response: Response) -> Iterator[Any]:
+            try:
+                yield from method(self, response)
+            except Exception as exc:  # hostile input: counted, logged in one line
+                self._discovery_failed(response, resource, exc)
+
+        return inner
+
+    return wrap
 
 
 class SiteSpider(scrapy.Spider):
@@ -194,17 +214,18 @@ class SiteSpider(scrapy.Spider):
             return False
         return True
 
-    def _save_validators(self, response: Response) -> None:
+    def _save_validators(self, response: Response, children: list[str] | None = None) -> None:
         etag = response.headers.get("ETag")
         modified = response.headers.get("Last-Modified")
         self.ledger.state.save_validators(
             self.public(response.url),
             etag.decode("latin-1") if etag else None,
             modified.decode("latin-1") if modified else None,
+            children,
         )
 
     def _discovery_failed(self, response: Response, resource: str, exc: Exception) -> None:
-        self.tally.other_failure(resource, "parse_error", f"{self.public(response.url)}: {exc}")
+        self.tally.other_failure(resource, "parse_error", f"{self.public(response.url)}: {type(exc).__name__}: {exc}")
         logger.warning(
             "start point unreadable",
             extra={"site": self.name, "url": self.public(response.url), "resource": resource, "error": str(exc)},
@@ -212,6 +233,7 @@ class SiteSpider(scrapy.Spider):
 
     # --- feeds, sitemaps, the WordPress API -----------------------------------------------
 
+    @_guarded("feed")
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._answered(response):
             return
@@ -225,20 +247,19 @@ class SiteSpider(scrapy.Spider):
         # A feed is recent by nature: every entry not seen before is wanted (within a backfill window).
         yield from self._follow([e for e in entries if self.window.holds(e)])
 
+    @_guarded("sitemap")
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._answered(response):
+            # An unchanged index says nothing of its sitemaps (WordPress's carries no dates): ask each.
+            known = self.ledger.state.validators(self.public(response.url))
+            for child in known.children if known else ():
+                yield self._conditional(self.local(child), self.parse_sitemap, "sitemap", SITEMAP_MAXSIZE)
             return
         body = response.body
-        try:
-            if gzip_magic_number(response):
-                body = gunzip(body, max_size=SITEMAP_MAXSIZE)
-            kind, entries = sitemap_entries(body, response.url, self.spec.zone)
-        except (DiscoveryError, OSError, ValueError) as exc:
-            self._discovery_failed(
-                response, "sitemap", exc if isinstance(exc, DiscoveryError) else DiscoveryError(str(exc))
-            )
-            return
-        self._save_validators(response)
+        if gzip_magic_number(response):
+            body = gunzip(body, max_size=SITEMAP_MAXSIZE)  # a broken archive raises: see _guarded
+        kind, entries = sitemap_entries(body, response.url, self.spec.zone)
+        self._save_validators(response, [self.public(e.url) for e in entries] if kind == "sitemapindex" else None)
         logger.info(
             "sitemap read",
             extra={"site": self.name, "url": self.public(response.url), "type": kind, "links": len(entries)},
@@ -271,6 +292,7 @@ class SiteSpider(scrapy.Spider):
         meta = {"resource": "api", "api_page": page, "start": page == 1}
         return scrapy.Request(url, callback=self.parse_api, errback=self.on_error, meta=meta)
 
+    @_guarded("api")
     def parse_api(self, response: Response) -> Iterator[scrapy.Request]:
         self._answered(response)
         try:
@@ -328,6 +350,7 @@ class SiteSpider(scrapy.Spider):
                 return region_hint_for(m["region"], path, self.spec.home_region)
         return None
 
+    @_guarded("listing")
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         walk: Walk = response.meta["walk"]
         self._answered(response)
@@ -343,13 +366,14 @@ class SiteSpider(scrapy.Spider):
             nexts = next_page_links(self.spec, response.url, response.text)
             walk.next_url = self.local(nexts[0]) if nexts else None
         new = [u for u in links.urls if self.ledger.is_new(self.public(u))]
+        wanted = links.urls if self.ledger.refetch else new
         for url in links.urls:
             if url not in new:
                 published = self.ledger.published_at(self.public(url))
                 if published:
                     walk.dates.append(published)
         requests = []
-        for url in new:
+        for url in wanted:
             if region is not None:
                 self.region_hints.setdefault(url_key(self.public(url)), region)
             request = self._article_request(Found(url), walk if self.window.backfill else None)
@@ -360,7 +384,7 @@ class SiteSpider(scrapy.Spider):
         if not self.window.backfill or not walk.pending:
             # A normal crawl pages on while pages hold something new; a backfill waits for
             # this page's articles (their dates decide whether to go further back).
-            yield from self._walk_on(walk, had_new=bool(new))
+            yield from self._walk_on(walk, had_new=bool(new) or self.ledger.refetch)
 
     def _walk_on(self, walk: Walk, had_new: bool) -> Iterator[scrapy.Request]:
         if walk.articles == 0 or self.budget_spent:
@@ -410,7 +434,11 @@ class SiteSpider(scrapy.Spider):
         meta: dict[str, Any] = {"resource": "article", "key": key, "walk": walk}
         if found.published is not None:
             meta["feed_date"] = found.published.isoformat()
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta, priority=10)
+        # The ledger already decided this URL is wanted once; Scrapy's duplicate filter would drop
+        # a redirect back to a fetched URL (or a redirect loop) without a word.
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.on_error, meta=meta, priority=10, dont_filter=True
+        )
 
     def _readable(self, response: Response) -> str | None:
         """The page's HTML, or ``None`` (counted) when it is not an HTML page at all."""
@@ -455,7 +483,9 @@ class SiteSpider(scrapy.Spider):
         url = meta["queue"].pop(0)
         meta = {**meta, "resource": "continuation"}
         meta["done"] = {*meta["done"], url}
-        return scrapy.Request(url, callback=self.parse_continuation, errback=self.on_error, meta=meta, priority=20)
+        return scrapy.Request(
+            url, callback=self.parse_continuation, errback=self.on_error, meta=meta, priority=20, dont_filter=True
+        )
 
     def parse_continuation(self, response: Response) -> Iterator[PageExtract | scrapy.Request]:
         meta = {k: response.meta[k] for k in (*_ARTICLE_META, *_CONTINUATION_META) if k in response.meta}
