@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,45 +124,43 @@ def detect_platform(host: str, html: str) -> tuple[str, list[str]]:
     return best, scores[best]
 
 
+def _probe(url: str, base: str, user_agent: str, read: Callable[[str, str], object]) -> Fetched | None:
+    """The page at ``url`` when it is on the site and ``read`` accepts it (a feed, a sitemap)."""
+    if urlsplit(url).hostname != urlsplit(base).hostname:
+        return None
+    page = try_fetch(url, user_agent)
+    if page is None:
+        return None
+    try:
+        read(page.text, url)
+    except DiscoveryError:
+        return None
+    return page
+
+
 def _feeds(base: str, home: Fetched, platform: str, user_agent: str) -> list[str]:
     sel = Selector(text=home.text)
     hrefs = sel.css(
         "link[rel='alternate'][type*='rss']::attr(href), link[rel='alternate'][type*='atom']::attr(href)"
     ).getall()
     candidates = [urljoin(home.url, h) for h in hrefs] + [base + p for p in _FEED_PATHS.get(platform, [])]
-    found = []
-    for url in dict.fromkeys(candidates):
-        if urlsplit(url).hostname != urlsplit(base).hostname or "/comments/" in url:
-            continue
-        page = try_fetch(url, user_agent)
-        if page is None:
-            continue
-        try:
-            feed_entries(page.text, url, WIB)
-        except DiscoveryError:
-            continue
-        found.append(urlsplit(url).path or "/")
-    return found
+    return [
+        urlsplit(url).path or "/"
+        for url in dict.fromkeys(candidates)
+        if "/comments/" not in url and _probe(url, base, user_agent, lambda text, u: feed_entries(text, u, WIB))
+    ]
 
 
 def _sitemaps(base: str, robots: str, user_agent: str) -> tuple[list[str], list[str]]:
+    """Sitemaps named in robots.txt or at the usual paths: (plain or index, news)."""
     declared = [line.split(":", 1)[1].strip() for line in robots.splitlines() if line.lower().startswith("sitemap:")]
-    candidates = [*declared, *(base + p for p in _SITEMAP_PATHS)]
     plain: list[str] = []
     news: list[str] = []
-    for url in dict.fromkeys(candidates):
-        if urlsplit(url).hostname != urlsplit(base).hostname:
-            continue
-        page = try_fetch(url, user_agent)
-        if page is None:
-            continue
-        try:
-            sitemap_entries(page.text, url, WIB)
-        except DiscoveryError:
-            continue
-        path = urlsplit(url).path
-        (news if "sitemap-news" in page.text or "news" in path else plain).append(path)
-    # An index already names its children; keep the index alone when one was found.
+    for url in dict.fromkeys([*declared, *(base + p for p in _SITEMAP_PATHS)]):
+        page = _probe(url, base, user_agent, lambda text, u: sitemap_entries(text, u, WIB))
+        if page is not None:
+            path = urlsplit(url).path
+            (news if "sitemap-news" in page.text or "news" in path else plain).append(path)
     return plain, news
 
 
