@@ -1,72 +1,177 @@
-"""Run site spiders in this process and report, per site, what happened.
+"""Run site spiders in this process: once (``pantau run``/``crawl``), or for ever (``--watch``).
 
-The report is what an operator reads after ``pantau run``: how many articles were
-delivered and dead-lettered, and, for a site that could not be reached, why.
+A run's report is one :class:`~crawlers.outcomes.SiteTally` per site: what happened to every
+article page (delivered, unchanged, dead-lettered, failed by kind), what failed among the
+start points and listings, and where the site's selectors matched nothing. The tally is
+recorded in the crawl state after each site's crawl, and the site-health gauges are
+refreshed from it, so ``pantau sites health`` and Prometheus agree with the report.
+
+Watching: each site is crawled on its own interval (its site file's ``schedule``, or
+``--interval``); a site whose crawl failed waits twice as long each time (up to
+:data:`MAX_BACKOFF`) while the others go on; SIGTERM or Ctrl-C lets running crawls finish
+their open pages, records them, and exits 0.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
+from scrapy.utils.reactor import install_reactor
 
+from crawlers.ledger import Ledger
+from crawlers.outcomes import SiteTally
 from crawlers.sitespec import SiteSpec
-from crawlers.spiders.site import SiteSpider, spider_for
+from crawlers.spiders.site import SiteSpider, Window, spider_for
 from pantau.config import Settings
+from pantau.crawlstate import CrawlState
 from pantau.delivery import Delivery
+from pantau.sitehealth import export, site_health
 
 logger = logging.getLogger(__name__)
 
-# Failures that mean "we never got to talk to the site".
-_UNREACHABLE = {
-    "DNSLookupError",
-    "CannotResolveHostError",
-    "ConnectionRefusedError",
-    "TCPTimedOutError",
-    "TimeoutError",
-    "ConnectError",
-    "NoRouteError",
-    "ConnectionLost",
-    "ResponseNeverReceived",
-    "TunnelError",
-}
+#: The longest a failing site waits between attempts while watching.
+MAX_BACKOFF = timedelta(hours=6)
+
+Progress = Callable[[str, datetime | None, int], None]
 
 
 @dataclass
-class SiteReport:
-    site: str
-    responses: int = 0
-    delivered: int = 0
-    dead_letters: int = 0
-    failures: dict[str, int] = field(default_factory=dict)
-    failure_examples: dict[str, str] = field(default_factory=dict)
+class CrawlOptions:
+    """How to crawl, beyond the settings: mirrors, politeness off for them, refetch, a backfill window."""
 
-    @property
-    def unreachable(self) -> bool:
-        return self.responses == 0 and any(k in _UNREACHABLE for k in self.failures)
+    #: Site name -> a mirror to crawl instead (the fixture server in tests and the demo).
+    base_urls: Mapping[str, str] = field(default_factory=dict)
+    #: Politeness delays off: only for local mirrors.
+    fast: bool = False
+    refetch: bool = False
+    window: Window = field(default_factory=Window)
+    max_articles: int | None = None
+    progress: Progress | None = None
+    #: Overrides every site's watch interval (seconds).
+    interval: float | None = None
 
-    def summary(self) -> str:
-        if self.unreachable:
-            kind = next(k for k in self.failures if k in _UNREACHABLE)
-            return f"{self.site}: UNREACHABLE ({kind}: {self.failure_examples.get(kind, '')})"
-        text = f"{self.site}: {self.delivered} article(s) delivered, {self.dead_letters} dead-lettered"
-        if self.failures:
-            text += ", failed requests: " + ", ".join(f"{k}={v}" for k, v in sorted(self.failures.items()))
-        return text
+
+def user_agent(settings: Settings) -> str:
+    """The project's user agent, with the operator's contact address when one is configured."""
+    if not settings.crawl_contact:
+        return settings.user_agent
+    base = settings.user_agent.rstrip(")")
+    joiner = "; " if base != settings.user_agent else " ("
+    return f"{base}{joiner}contact: {settings.crawl_contact})"
+
+
+class _FailureWithoutTraceback(logging.Filter):
+    """Network failures are counted and reported by kind; their Twisted tracebacks are noise in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+# Scrapy's loggers that attach a traceback to a failed download (a site's fault, not a bug).
+_DOWNLOAD_LOGGERS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.downloadermiddlewares.retry",
+    "scrapy.core.downloader.handlers.http11",
+)
+
+
+def quiet_download_tracebacks() -> None:
+    for name in _DOWNLOAD_LOGGERS:
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _FailureWithoutTraceback) for f in log.filters):
+            log.addFilter(_FailureWithoutTraceback())
 
 
 def scrapy_settings(settings: Settings, item_pipelines: Mapping[str, int]) -> ScrapySettings:
     s = ScrapySettings()
     s.setmodule("crawlers.settings", priority="project")
     s.set("ITEM_PIPELINES", dict(item_pipelines), priority="project")
-    s.set("USER_AGENT", settings.user_agent, priority="project")
+    s.set("USER_AGENT", user_agent(settings), priority="project")
     s.set("LOG_LEVEL", settings.log_level, priority="project")
     # Pantau's own key=value handler (pantau.logs) prints Scrapy's records too.
     s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
     return s
+
+
+def _spider_class(spec: SiteSpec, delivery: Delivery, fast: bool) -> type[SiteSpider]:
+    spider_cls = spider_for(spec, delivery)
+    if fast:
+        spider_cls.custom_settings = {
+            **(spider_cls.custom_settings or {}),
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        }
+    return spider_cls
+
+
+class _Runs:
+    """Starts site crawls on a process and records each one as it ends."""
+
+    def __init__(
+        self, process: CrawlerProcess, settings: Settings, delivery: Delivery, state: CrawlState, opts: CrawlOptions
+    ) -> None:
+        self.process = process
+        self.settings = settings
+        self.state = state
+        self.opts = opts
+        self.delivery = delivery
+        self.classes: dict[str, type[SiteSpider]] = {}
+        self.specs: dict[str, SiteSpec] = {}
+        self.tallies: list[SiteTally] = []
+
+    def start(self, spec: SiteSpec) -> Any:
+        if spec.name not in self.classes:
+            self.classes[spec.name] = _spider_class(spec, self.delivery, self.opts.fast)
+            self.specs[spec.name] = spec
+        crawler: Crawler = self.process.create_crawler(self.classes[spec.name])
+        ledger = Ledger(spec.name, self.state, refetch=self.opts.refetch)
+        budget = self.opts.max_articles or (10**9 if self.opts.window.backfill else self.settings.crawl_max_articles)
+        deferred = self.process.crawl(
+            crawler,
+            ledger=ledger,
+            base_url=self.opts.base_urls.get(spec.name),
+            max_articles=budget,
+            window=self.opts.window,
+            progress=self.opts.progress,
+        )
+        deferred.addBoth(self._finished, ledger)
+        return deferred
+
+    def _finished(self, result: Any, ledger: Ledger) -> SiteTally:
+        if hasattr(result, "getErrorMessage"):  # a Failure: the crawl itself broke
+            ledger.tally.other_failure("crawl", "crawler_error", result.getErrorMessage())
+            logger.error("crawl failed", extra={"site": ledger.site, "error": result.getErrorMessage()})
+        ledger.close()
+        self.tallies.append(ledger.tally)
+        t = ledger.tally
+        logger.info(
+            "site crawled",
+            extra={
+                "site": t.site,
+                "delivered": t.outcomes["delivered"],
+                "unchanged": t.outcomes["unchanged"],
+                "dead_letters": t.outcomes["dead_letter"],
+                "failed": t.outcomes["failed"],
+                "responses": t.responses,
+            },
+        )
+        self.export_health()
+        return ledger.tally
+
+    def export_health(self) -> None:
+        export(
+            site_health(self.state, name, timedelta(hours=spec.schedule.stale_after_hours))
+            for name, spec in self.specs.items()
+        )
 
 
 def crawl(
@@ -74,57 +179,91 @@ def crawl(
     specs: list[SiteSpec],
     delivery: Delivery,
     item_pipelines: Mapping[str, int],
-    base_urls: Mapping[str, str] | None = None,
-    fast: bool = False,
-) -> list[SiteReport]:
+    options: CrawlOptions | None = None,
+) -> list[SiteTally]:
     """Crawl each site once (discover, fetch, extract, then the item pipelines). Blocks until all finish.
 
     ``item_pipelines`` is Scrapy's ``ITEM_PIPELINES`` (dotted path to order), given by the
-    caller so that this package does not depend on the pipelines. ``base_urls`` points named
-    sites at mirrors (the fixture server); ``fast`` drops the politeness delay, which only
-    makes sense against such a local mirror.
+    caller so that this package does not depend on the pipelines.
     """
+    opts = options or CrawlOptions()
     process = CrawlerProcess(scrapy_settings(settings, item_pipelines))
     # Scrapy lowers the root logger to NOTSET when it leaves handlers to us; at DEBUG it
     # would build a record (with the whole item) for every page.
     logging.getLogger().setLevel(settings.log_level)
-    crawlers: list[tuple[SiteSpec, Crawler]] = []
-    for spec in specs:
-        spider_cls = spider_for(spec, delivery)
-        if fast:
-            spider_cls.custom_settings = {
-                **(spider_cls.custom_settings or {}),
-                "DOWNLOAD_DELAY": 0,
-                "AUTOTHROTTLE_ENABLED": False,
-            }
-        crawler = process.create_crawler(spider_cls)
-        process.crawl(crawler, base_url=(base_urls or {}).get(spec.name), max_articles=settings.crawl_max_articles)
-        crawlers.append((spec, crawler))
+    quiet_download_tracebacks()
+    state = CrawlState.in_data_dir(settings.data_dir)
+    runs = _Runs(process, settings, delivery, state, opts)
     try:
+        for spec in specs:
+            runs.start(spec)
         process.start()
     finally:
         delivery.close()
-    reports = []
-    for spec, crawler in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        spider = crawler.spider
-        report = SiteReport(
-            site=spec.name,
-            responses=int(stats.get("downloader/response_count", 0)),
-            delivered=int(stats.get("pantau/delivered", 0)),
-            dead_letters=int(stats.get("pantau/dead_letter", 0)),
-        )
-        if isinstance(spider, SiteSpider):
-            report.failures = dict(spider.failures)
-            report.failure_examples = dict(spider.failure_examples)
-        logger.info(
-            "site crawled",
-            extra={
-                "site": spec.name,
-                "delivered": report.delivered,
-                "dead_letters": report.dead_letters,
-                "responses": report.responses,
-            },
-        )
-        reports.append(report)
-    return reports
+        state.close()
+    order = {s.name: i for i, s in enumerate(specs)}
+    return sorted(runs.tallies, key=lambda t: order.get(t.site, 0))
+
+
+class _WatchProcess(CrawlerProcess):
+    """A crawler process that tells the watch loop to stop scheduling when a signal arrives."""
+
+    on_signal: Callable[[], None] | None = None
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        if self.on_signal is not None:
+            self.on_signal()
+        super()._signal_shutdown(signum, frame)
+
+
+def watch(
+    settings: Settings,
+    specs: list[SiteSpec],
+    delivery: Delivery,
+    item_pipelines: Mapping[str, int],
+    options: CrawlOptions | None = None,
+    report: Callable[[SiteTally, float], None] | None = None,
+) -> None:
+    """Crawl every site on its own interval until SIGTERM/SIGINT; ``report`` hears each crawl and the next wait."""
+    opts = options or CrawlOptions()
+    scrapy_conf = scrapy_settings(settings, item_pipelines)
+    # The reactor Scrapy wants must be installed before anything imports twisted's default one.
+    install_reactor(scrapy_conf["TWISTED_REACTOR"], scrapy_conf["ASYNCIO_EVENT_LOOP"])
+    from twisted.internet import reactor
+
+    process = _WatchProcess(scrapy_conf)
+    logging.getLogger().setLevel(settings.log_level)
+    quiet_download_tracebacks()
+    state = CrawlState.in_data_dir(settings.data_dir)
+    runs = _Runs(process, settings, delivery, state, opts)
+    failures: dict[str, int] = {}
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        stopping = True
+
+    def schedule(spec: SiteSpec) -> None:
+        if stopping:
+            return
+        runs.start(spec).addCallback(lambda tally: finished(spec, tally))
+
+    def finished(spec: SiteSpec, tally: SiteTally) -> None:
+        broken = tally.unreachable or not tally.reached
+        failures[spec.name] = failures.get(spec.name, 0) + 1 if broken else 0
+        base = opts.interval if opts.interval is not None else spec.schedule.interval_minutes * 60
+        wait = min(base * 2 ** failures[spec.name], max(base, MAX_BACKOFF.total_seconds()))
+        if report is not None:
+            report(tally, wait)
+        if not stopping:
+            reactor.callLater(wait, schedule, spec)
+
+    process.on_signal = stop
+    for spec in specs:
+        reactor.callWhenRunning(schedule, spec)
+    try:
+        process.start(stop_after_crawl=False)
+    finally:
+        delivery.close()
+        state.close()
+    logger.info("watch stopped", extra={"sites": len(specs), "at": datetime.now(UTC).isoformat()})

@@ -11,6 +11,18 @@ RETRY_TIMES = 2
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# A news page is well under a megabyte; a 20 MB answer is a mistake or an attack. Sitemaps
+# get a larger allowance per request (crawlers.spiders.site.SITEMAP_MAXSIZE).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# News sites redirect once or twice (http -> https, old path -> channel path); more is a loop.
+REDIRECT_MAX_TIMES = 5
+DOWNLOADER_MIDDLEWARES = {
+    # After RetryMiddleware (550) in process_response order: the slot slows before the retry.
+    "crawlers.politeness.RetryAfterMiddleware": 560,
+    # Before RedirectMiddleware (600) sees the answer: an off-site redirect fails the request.
+    "crawlers.politeness.OffsiteRedirectMiddleware": 610,
+}
 TELNETCONSOLE_ENABLED = False
 # A crawler that opens a control port nobody asked for is a surprise to operators.
 EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}

@@ -19,8 +19,9 @@ from pantau.dates import ResolvedDate, dates_in_text, resolve_published
 from pantau.schema import Article, PageExtract, SchemaError, article_id, describe_validation_error, parse_article
 from pantau.urls import canonical_url, site_host
 
-# Machine-readable fields are trusted before the visible date line, and the body last.
-SOURCE_ORDER = {"meta": 0, "jsonld": 1, "visible": 2, "body": 3}
+# Machine-readable fields are trusted before the visible date line, the feed entry that led
+# to the page, a generic extractor's guess, and the body last.
+SOURCE_ORDER = {"meta": 0, "jsonld": 1, "visible": 2, "feed": 3, "extractor": 4, "body": 5}
 
 
 def identity(url: str, canonical_hint: str | None = None, domains: Iterable[str] = ()) -> tuple[str, str]:
@@ -49,14 +50,26 @@ def resolve_page_date(page: PageExtract) -> ResolvedDate | None:
     if resolved is None:
         # Body text is the weakest witness: the first "Weekday (dd/mm/yyyy)" in the story.
         in_text = dates_in_text(" ".join(page.paragraphs[:4]), page.fetched_at, zone)
-        resolved = ResolvedDate(in_text[0], "body") if in_text else None
+        resolved = ResolvedDate(in_text[0], "body", "body-text") if in_text else None
     return resolved
+
+
+def _extraction(page: PageExtract, published: ResolvedDate | None, modified: ResolvedDate | None) -> dict[str, str]:
+    """Field -> method, with the date fields named by the candidate that won."""
+    methods = {k: v for k, v in page.methods.items() if k not in ("published_at", "modified_at")}
+    for name, resolved in (("published_at", published), ("modified_at", modified)):
+        if resolved is not None:
+            methods[name] = resolved.method or resolved.source
+    if page.region_hint is not None:
+        methods["region_hint"] = "listing:" + page.region_hint.source
+    return methods
 
 
 def build_article(page: PageExtract) -> Article:
     """Normalise and validate one extracted page into the contract, or raise :class:`SchemaError`."""
     canonical, the_id = identity(page.url, page.canonical_hint, page.domains)
     resolved = resolve_page_date(page)
+    modified = resolve_published(page.modified_candidates, page.fetched_at, ZoneInfo(page.timezone))
     try:
         return Article(
             id=the_id,
@@ -67,6 +80,7 @@ def build_article(page: PageExtract) -> Article:
             body="\n\n".join(page.paragraphs),
             published_at=resolved.value if resolved else None,
             date_source=resolved.source if resolved else None,
+            modified_at=modified.value if modified else None,
             fetched_at=page.fetched_at,
             authors=page.authors,
             tags=page.tags,
@@ -74,6 +88,8 @@ def build_article(page: PageExtract) -> Article:
             home_region=page.home_region,
             timezone=page.timezone,
             site_founded=page.site_founded,
+            region_hint=page.region_hint,
+            extraction=_extraction(page, resolved, modified),
         )
     except ValidationError as exc:
         raise SchemaError(describe_validation_error(exc)) from exc

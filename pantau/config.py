@@ -15,7 +15,6 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
@@ -27,6 +26,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from pantau.dates import known_timezone
+
 ENV_PREFIX = "PANTAU_"
 
 logger = logging.getLogger(__name__)
@@ -35,15 +36,6 @@ logger = logging.getLogger(__name__)
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "pantau"
-
-
-def known_timezone(value: str) -> str:
-    """``value`` if it names an IANA time zone; a ValueError naming it otherwise (for validators)."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)") from exc
-    return value
 
 
 class ConfigError(ValueError):
@@ -101,8 +93,12 @@ class Settings(BaseSettings):
 
     # Crawling.
     sites: list[str] = Field(default_factory=list)
+    # An operator's own catalogue of site files instead of the bundled one (fixtures in ../fixtures).
+    sites_dir: Path | None = None
     crawl_max_articles: int = Field(default=200, ge=1)
     user_agent: str = "PantauBot/0.1 (+https://github.com/pantau-monitor/pantau; election-neutrality monitor)"
+    # Who a site owner can write to about the crawler; sent in the User-Agent.
+    crawl_contact: str = ""
 
     # Delivery.
     producer_retries: int = Field(default=5, ge=0)

@@ -50,3 +50,25 @@ def serve(port: int | None) -> None:
     if port:
         start_http_server(port, addr="127.0.0.1")
         logger.info("metrics served", extra={"port": port})
+
+
+# The crawler: every fetched article page ends under exactly one outcome (delivered,
+# unchanged, dead_letter, failed); failed requests of any kind are counted by kind.
+CRAWL_PAGES = Counter("pantau_crawl_pages_total", "Article pages fetched, by site and outcome.", ["site", "outcome"])
+CRAWL_FAILURES = Counter(
+    "pantau_crawl_failures_total",
+    "Failed crawl requests, by site, kind (http_404, timeout, parse_error, ...) and resource (article, feed, ...).",
+    ["site", "kind", "resource"],
+)
+CRAWL_SELECTOR_MISSES = Counter(
+    "pantau_crawl_selector_misses_total",
+    "Article pages where the site's own selectors for a field matched nothing (a fallback may have filled it).",
+    ["site", "field"],
+)
+# Site health: the figures of `pantau sites health`, set from the crawl state.
+SITE_LAST_SUCCESS = Gauge(
+    "pantau_site_last_success_timestamp_seconds", "When the site was last crawled successfully.", ["site"]
+)
+SITE_ARTICLES = Gauge("pantau_site_articles", "New articles found, by window (24h, 7d).", ["site", "window"])
+SITE_ERRORS = Gauge("pantau_site_errors", "Crawl errors in the last 24 hours, by kind.", ["site", "kind"])
+SITE_STALE = Gauge("pantau_site_stale", "1 when a site that usually publishes has gone quiet.", ["site"])

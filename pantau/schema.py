@@ -204,6 +204,20 @@ class Enrichment(_Model):
 # --- the article ----------------------------------------------------------------------
 
 
+class RegionHint(_Model):
+    """A region the outlet itself filed the article under (ANTARA's ``/kabar-daerah/<regency>``).
+
+    A strong signal for region tagging, carried from the crawl; never the answer on its own.
+    """
+
+    #: Kemendagri code when the section's name resolves to one region of the outlet's province.
+    code: str | None = None
+    #: The section's region as the site names it ("Pulang Pisau").
+    name: str = Field(min_length=1)
+    #: Where it came from: the listing path the article was found in.
+    source: str
+
+
 class Article(_Model):
     """One news article as it travels between stages."""
 
@@ -216,7 +230,11 @@ class Article(_Model):
     body: str = Field(min_length=1)
     published_at: UtcDatetime | None = None
     date_source: DateSource | None = None
+    #: When the page says it was last changed (``article:modified_time``, JSON-LD ``dateModified``).
+    modified_at: UtcDatetime | None = None
     fetched_at: UtcDatetime
+    #: 1 for the first publication of this id; a page that changed later is published again as 2, 3, ...
+    version: int = Field(default=1, ge=1)
     authors: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     language: str = Field(default="id", pattern=r"^[a-z]{2}$")
@@ -226,6 +244,11 @@ class Article(_Model):
     timezone: str | None = None
     #: The outlet's first publication day: an earlier ``published_at`` is flagged.
     site_founded: date | None = None
+    #: The region the outlet filed the article under, when its listing says so.
+    region_hint: RegionHint | None = None
+    #: How each field was extracted: field name -> method ("css:h1.text-black::text", "jsonld",
+    #: "opengraph", "meta:article:published_time", "trafilatura", "site", ...).
+    extraction: dict[str, str] = Field(default_factory=dict)
     enrichment: Enrichment | None = None
 
     @field_validator("title", "body")
@@ -265,6 +288,8 @@ class PageExtract:
     paragraphs: list[str]
     #: Date strings with where on the page they were found (meta, jsonld, visible).
     date_candidates: list[DateCandidate] = field(default_factory=list)
+    #: Modification-date strings, most trusted first.
+    modified_candidates: list[DateCandidate] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     #: ``<link rel="canonical">`` as the page declares it, if it does.
@@ -275,10 +300,17 @@ class PageExtract:
     site_founded: date | None = None
     #: The outlet's own domains: a canonical hint pointing elsewhere is not trusted.
     domains: tuple[str, ...] = ()
+    #: How each field was found (see :attr:`Article.extraction`).
+    methods: dict[str, str] = field(default_factory=dict)
+    #: Fields for which the site's own selectors matched nothing (a fallback may have filled them).
+    selector_misses: list[str] = field(default_factory=list)
+    region_hint: RegionHint | None = None
 
     def to_json(self) -> str:
         """The extraction as JSON, the ``original`` of a dead letter when it cannot become an article."""
-        return json.dumps(dataclasses.asdict(self), default=str, ensure_ascii=False)
+        data = dataclasses.asdict(self)
+        data["region_hint"] = self.region_hint.model_dump() if self.region_hint else None
+        return json.dumps(data, default=str, ensure_ascii=False)
 
 
 class DeadLetter(_Model):

@@ -39,8 +39,8 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from pantau.alerts.schedule import DigestSchedule
-from pantau.config import known_timezone
 from pantau.datafile import FileModel, parse_yaml
+from pantau.dates import known_timezone
 from pantau.query import QueryError, parse_query
 from pantau.regions import UnknownRegionError, resolve_region
 

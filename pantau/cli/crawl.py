@@ -1,4 +1,4 @@
-"""Crawling commands: ``run`` (the main job), ``crawl``, ``schedule`` and the offline ``demo``."""
+"""Crawling commands: ``run`` (the main job), ``crawl`` (once, watch or backfill), ``schedule`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import argparse
 import logging
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pantau.cli import wiring
@@ -23,90 +23,200 @@ logger = logging.getLogger(__name__)
 def register(sub: Any) -> None:
     for name, help_text in (
         ("run", "crawl the configured sites once and report (the main job)"),
-        ("crawl", "crawl sites once; --base-url points one site at a mirror"),
+        ("crawl", "crawl sites once, for ever (--watch), or back in time (--since/--until)"),
     ):
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--site", action="append", metavar="NAME", help="site name (repeatable); default: all")
-        p.add_argument("--base-url", metavar="URL", help="crawl this mirror of the site (e.g. a fixture server)")
+        p.add_argument("sites", nargs="*", metavar="SITE", help="site names; default: all (or PANTAU_SITES)")
+        p.add_argument("--site", action="append", metavar="NAME", help="site name (repeatable); same as SITE")
+        p.add_argument(
+            "--base-url",
+            action="append",
+            metavar="[NAME=]URL",
+            help="crawl a mirror of the site (e.g. a fixture server), politeness delays off; NAME= when several sites",
+        )
+        p.add_argument("--refetch", action="store_true", help="fetch article pages and feeds already seen")
+        p.add_argument("--since", metavar="DATE", help="backfill: walk listings, search and sitemaps back to DATE")
+        p.add_argument("--until", metavar="DATE", help="backfill: the newest day wanted (inclusive; default today)")
+        p.add_argument(
+            "--max-articles", type=int, metavar="N", help="article pages per site (default 200; none in a backfill)"
+        )
+        p.add_argument("--watch", action="store_true", help="crawl each site on its own interval until SIGTERM")
+        p.add_argument("--interval", type=float, metavar="SECONDS", help="with --watch: one interval for every site")
         p.set_defaults(handler=cmd_crawl)
-    help_text = "crawl repeatedly, each crawl in a fresh process (the crawler service in docker-compose)"
+    help_text = "crawl repeatedly, each crawl in a fresh process (kept for docker-compose; see crawl --watch)"
     p = sub.add_parser("schedule", help=help_text, description=help_text)
     p.add_argument("--every", type=float, default=900.0, metavar="SECONDS", help="seconds between crawl starts")
     p.add_argument("--site", action="append", metavar="NAME", help="site name (repeatable); default: all")
     p.add_argument("--once", action="store_true", help="one crawl, then exit")
     p.set_defaults(handler=cmd_schedule)
-    help_text = "offline demo: serve the bundled fixture sites locally and run the whole path"
+    help_text = "offline demo: serve the bundled fixture sites locally, crawl all of them into the data dir"
     p = sub.add_parser("demo", help=help_text, description=help_text)
     p.set_defaults(handler=cmd_demo)
 
 
-def _crawl(settings: Settings, specs: list[Any], base_urls: dict[str, str], fast: bool) -> list[Any]:
-    from crawlers.runner import crawl
-    from pipelines import ITEM_PIPELINES
+def parse_day(text: str, end_of_day: bool = False) -> datetime:
+    """``2024-08-01`` (a day in WIB; with ``end_of_day`` the day's end) or an ISO timestamp."""
+    from pantau.dates import WIB, parse_iso
 
-    return crawl(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, base_urls=base_urls, fast=fast)
+    value = parse_iso(text, WIB)
+    if value is None:
+        raise UsageError(f"not a date: {text!r} (use YYYY-MM-DD)")
+    if end_of_day and len(text.strip()) == 10:
+        value += timedelta(days=1)
+    return value
+
+
+def _base_urls(values: Sequence[str] | None, names: list[str]) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for value in values or []:
+        name, sep, url = value.partition("=")
+        if sep and not name.startswith("http"):
+            urls[name] = url
+        elif len(names) == 1:
+            urls[names[0]] = value
+        else:
+            raise UsageError("--base-url without NAME= needs exactly one site")
+    unknown = sorted(set(urls) - set(names))
+    if unknown:
+        raise UsageError(f"--base-url names a site not being crawled: {', '.join(unknown)}")
+    return urls
+
+
+def _options(args: argparse.Namespace, names: list[str]) -> Any:
+    from crawlers.runner import CrawlOptions
+    from crawlers.spiders.site import Window
+
+    since = parse_day(args.since) if args.since else None
+    until = parse_day(args.until, end_of_day=True) if args.until else None
+    if until and not since:
+        raise UsageError("--until needs --since (a backfill window)")
+    if since and until and since >= until:
+        raise UsageError("--since must be before --until")
+    if args.watch and since:
+        raise UsageError("--watch and --since do not go together (a backfill ends)")
+    base_urls = _base_urls(args.base_url, names)
+    return CrawlOptions(
+        base_urls=base_urls,
+        fast=bool(base_urls),
+        refetch=args.refetch,
+        window=Window(since, until or (datetime.now(UTC) if since else None)),
+        max_articles=args.max_articles,
+        interval=args.interval,
+    )
 
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     from crawlers.sitespec import select_sites
+    from pipelines import ITEM_PIPELINES
 
-    specs = select_sites(args.site or settings.sites)
-    base_urls = {}
-    if args.base_url:
-        if len(specs) != 1:
-            raise UsageError("--base-url needs exactly one --site")
-        base_urls[specs[0].name] = args.base_url
-    reports = _crawl(settings, specs, base_urls, fast=bool(args.base_url))
-    print(f"Crawled {len(reports)} site(s) in {settings.mode} mode:")
-    for report in reports:
-        print("  " + report.summary())
+    specs = select_sites([*args.sites, *(args.site or [])] or settings.sites, settings.sites_dir)
+    options = _options(args, [s.name for s in specs])
+    if not settings.crawl_contact:
+        logger.warning("no crawl contact set: PANTAU_CRAWL_CONTACT lets site owners reach whoever runs the crawler")
+    if args.watch:
+        from crawlers.runner import watch
+
+        def report(tally: Any, wait: float) -> None:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            print(f"[{stamp}] {tally.summary()}\n    next crawl in {wait:.0f} s", flush=True)
+
+        print(f"Watching {len(specs)} site(s) in {settings.mode} mode; SIGTERM or Ctrl-C stops.", flush=True)
+        watch(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, options, report=report)
+        print("Stopped.", flush=True)
+        return EXIT_OK
+    from crawlers.runner import crawl
+
+    if options.window.backfill:
+        tallies = _backfill(settings, specs, options)
+    else:
+        tallies = crawl(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, options)
+    print(f"Crawled {len(tallies)} site(s) in {settings.mode} mode:")
+    for tally in tallies:
+        print("  " + tally.summary())
     if settings.mode == "embedded":
-        from pantau.store import Store
+        _show_store(settings)
+    unreachable = [t for t in tallies if t.unreachable]
+    if unreachable and len(unreachable) == len(tallies):
+        print("No site could be reached (no internet?). Try `make demo` for the offline fixture sites.")
+    return EXIT_FAILED if any(t.failed for t in tallies) else EXIT_OK
 
-        store = Store(settings.store_path)
-        print(
-            f"The store {settings.store_path} now holds {store.count()} article(s), "
-            f"{store.dead_letter_count()} dead letter(s)."
-        )
-        relevant = store.search(relevant_only=True, limit=10)
-        if relevant:
-            print("Most recent relevant articles:")
-            print_articles(relevant, sys.stdout)
-    unreachable = [r for r in reports if r.unreachable]
-    if unreachable and len(unreachable) == len(reports):
-        print("No site could be reached (no internet?). Try `make demo` for the offline fixture site.")
-        return EXIT_FAILED
-    return EXIT_OK
+
+def _backfill(settings: Settings, specs: list[Any], options: Any) -> list[Any]:
+    """A crawl with a progress bar per site: days walked back from --until towards --since."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from crawlers.runner import crawl
+    from pipelines import ITEM_PIPELINES
+
+    since, until = options.window.since, options.window.until
+    days = max(1, (until - since).days)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} days back"),
+        TextColumn("{task.fields[pages]} pages, oldest {task.fields[oldest]}"),
+        TimeElapsedColumn(),
+    ) as bar:
+        tasks = {s.name: bar.add_task(s.name, total=days, pages=0, oldest="-") for s in specs}
+
+        def progress(site: str, oldest: datetime | None, pages: int) -> None:
+            done = min(days, (until - oldest).days) if oldest else 0
+            bar.update(tasks[site], completed=max(0, done), pages=pages, oldest=oldest.date() if oldest else "-")
+
+        options.progress = progress
+        tallies = crawl(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, options)
+        for task in tasks.values():
+            bar.update(task, completed=days)
+    return tallies
+
+
+def _show_store(settings: Settings) -> None:
+    from pantau.store import Store
+
+    store = Store(settings.store_path)
+    print(
+        f"The store {settings.store_path} now holds {store.count()} article(s), "
+        f"{store.dead_letter_count()} dead letter(s)."
+    )
+    relevant = store.search(relevant_only=True, limit=10)
+    if relevant:
+        print("Most recent relevant articles:")
+        print_articles(relevant, sys.stdout)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Every bundled fixture site, served locally and crawled into the configured data dir."""
     from crawlers.fixture_server import FixtureServer
-    from crawlers.sitespec import FIXTURES_DIR, load_registry
-    from pantau.search import SearchQuery, StoreSearch
+    from crawlers.runner import CrawlOptions, crawl
+    from crawlers.sitecheck import has_fixtures
+    from crawlers.sitespec import fixtures_dir, load_registry
     from pantau.store import Store
+    from pipelines import ITEM_PIPELINES
 
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="pantau-demo-"))
-    demo_settings = settings.model_copy(
-        update={"data_dir": data_dir, "kafka_bootstrap": None, "elasticsearch_url": None}
-    )
-    specs = [s for s in load_registry().values() if (FIXTURES_DIR / s.name / "routes.yaml").exists()]
+    demo_settings = settings.model_copy(update={"kafka_bootstrap": None, "elasticsearch_url": None})
+    fixtures = fixtures_dir(settings.sites_dir)
+    specs = [s for s in load_registry(settings.sites_dir).values() if has_fixtures(s.name, fixtures)]
+    if not specs:
+        raise UsageError(f"no site has fixtures in {fixtures}")
     with ExitStack() as stack:
-        servers = {s.name: stack.enter_context(FixtureServer(s.name)) for s in specs}
-        print("Serving the bundled fixture sites locally:")
-        for name, server in servers.items():
-            print(f"  {name}: {server.base_url}")
-        reports = _crawl(demo_settings, specs, {n: s.base_url for n, s in servers.items()}, fast=True)
-    for report in reports:
-        print("  " + report.summary())
+        servers = {s.name: stack.enter_context(FixtureServer(s.name, fixtures)) for s in specs}
+        print(f"Serving {len(servers)} fixture site(s) locally and crawling them (politeness delays off):")
+        options = CrawlOptions(base_urls={n: s.base_url for n, s in servers.items()}, fast=True, refetch=True)
+        tallies = crawl(demo_settings, specs, wiring.delivery(demo_settings), ITEM_PIPELINES, options)
+    for tally in tallies:
+        print("  " + tally.summary())
     store = Store(demo_settings.store_path)
-    print(f"\nStored {store.count()} article(s) in {demo_settings.store_path}.")
-    backend = StoreSearch(store)
-    for text in ("netralitas", "ASN"):
-        hits = backend.search(SearchQuery(text=text, limit=10))
-        print(f'\n$ pantau search "{text}"   ({len(hits)} hit(s))')
-        print_articles(hits, sys.stdout)
-    print(f"\nTry it yourself: PANTAU_DATA_DIR={data_dir} pantau search netralitas")
-    return EXIT_OK if store.count() else EXIT_FAILED
+    print(f"\nStored in {demo_settings.store_path}:")
+    for spec in specs:
+        articles = store.search(site=spec.name, limit=1000)
+        print(f"\n{spec.name} ({spec.title}, {spec.platform}): {len(articles)} article(s)")
+        print_articles(articles, sys.stdout)
+    print(f"\n{store.count()} article(s), {store.dead_letter_count()} dead letter(s) in all. Next:")
+    print("  pantau search netralitas            # full-text search over what was just stored")
+    print("  pantau search ASN --relevant        # only the articles scored relevant")
+    print("  pantau sites health                 # per site: last crawl, articles, errors")
+    broken = [t.site for t in tallies if t.outcomes["delivered"] + t.outcomes["unchanged"] == 0 or t.article_failures]
+    return EXIT_FAILED if broken else EXIT_OK
 
 
 def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:

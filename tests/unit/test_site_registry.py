@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from crawlers.fixture_server import load_routes
 from crawlers.sitecheck import article_pages, expected_output, fixture_fetched_at
-from crawlers.sitespec import FIXTURES_DIR, SiteError, load_registry, load_site
+from crawlers.sitespec import FIXTURES_DIR, SiteError, load_registry, load_site, spec_from_data
 
 REGISTRY = load_registry()
+SEED_OUTLETS = {"memorandum", "antara_kalteng", "postkotantb", "radarkoran", "kongkrit"}
 
 
-def test_the_registry_is_not_empty() -> None:
-    assert "memorandum" in REGISTRY
+def test_the_registry_holds_the_five_seed_outlets() -> None:
+    assert set(REGISTRY) >= SEED_OUTLETS
+    assert {REGISTRY[n].platform for n in SEED_OUTLETS} == {"disway", "antara", "wordpress"}
+
+
+def _first_page(spec_path: str, first: int) -> str:
+    return urlsplit(spec_path.format(page=first, query="netralitas")).path
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -31,36 +38,75 @@ def test_site_has_fixtures_with_expected_output(name: str) -> None:
     routes = load_routes(name)
     for path, route in routes.items():
         assert (folder / route.file).exists(), f"{name}: route {path} names a missing file {route.file}"
-    pages = article_pages(spec)
-    assert pages, f"site {name}: no fixture page matches its article_urls"
-    assert spec.start.feeds or spec.start.listings or spec.start.sitemaps
-    for path in [*spec.start.feeds, *spec.start.listings]:
-        assert path in routes, f"site {name}: start point {path} has no fixture"
+    pages = article_pages(spec, FIXTURES_DIR)
+    assert len(pages) >= 3, f"site {name}: fewer than three fixture pages match its article_urls"
+    for path in spec.start.all_paths:
+        first = _first_page(path, spec.pagination.first)
+        assert first in routes, f"site {name}: start point {path} ({first}) has no fixture"
+    if spec.start.wp_api:
+        assert spec.start.wp_api in routes, f"site {name}: the REST API start point has no fixture"
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_extraction_matches_reviewed_output(name: str) -> None:
     spec = REGISTRY[name]
-    fetched_at = fixture_fetched_at(name)
+    fetched_at = fixture_fetched_at(name, FIXTURES_DIR)
     valid = 0
-    for path, page in article_pages(spec).items():
+    for path, page in article_pages(spec, FIXTURES_DIR).items():
         expected_file = FIXTURES_DIR / name / "expected" / f"{page.stem}.json"
         assert expected_file.exists(), f"{name}: no expected output for {page.name}; run `pantau sites expect {name}`"
         expected = json.loads(expected_file.read_text(encoding="utf-8"))
-        actual = expected_output(spec, path, page, fetched_at)
+        actual = expected_output(spec, path, page, fetched_at, FIXTURES_DIR)
         assert actual == expected, f"{name}: {page.name} extracts differently from {expected_file.name}"
         if actual["valid"]:
             valid += 1
             for field in ("title", "body", "published_at"):
                 assert actual[field], f"{name}: {page.name} has an empty {field}"
-    assert valid, f"site {name}: no fixture page yields a valid article"
+            assert "published_at" in actual["extraction"] and "body" in actual["extraction"]
+    assert valid >= 3, f"site {name}: fewer than three fixture pages yield a valid article"
 
 
 def test_a_bad_site_file_names_the_file_and_field(tmp_path: Path) -> None:
     bad = tmp_path / "rusak.yaml"
     bad.write_text(
-        "name: rusak\ntitle: R\nbase_url: https://r.id\ndomains: [r.id]\nstart: {}\n"
+        "name: rusak\ntitle: R\nbase_url: https://r.id\ndomains: [r.id]\nstart: {feeds: [/rss]}\n"
         "article_urls: ['([']\nselectors: {title: [h1], body: [div]}\n"
     )
     with pytest.raises(SiteError, match=r"rusak\.yaml: article_urls: .*bad regular expression"):
         load_site(bad)
+
+
+def test_an_invalid_css_selector_stops_the_site_file_from_loading(tmp_path: Path) -> None:
+    bad = tmp_path / "rusak.yaml"
+    bad.write_text(
+        "name: rusak\ntitle: R\nbase_url: https://r.id\ndomains: [r.id]\nplatform: disway\n"
+        "selectors: {title: ['h1[[class']}\n"
+    )
+    with pytest.raises(SiteError, match=r"rusak\.yaml: selectors\.title: .*bad CSS selector 'h1\[\[class'"):
+        load_site(bad)
+
+
+def test_an_unknown_platform_is_named() -> None:
+    with pytest.raises(SiteError, match=r"platform: unknown platform 'joomla'; known: antara, disway, generic"):
+        spec_from_data(
+            {"name": "x", "title": "X", "base_url": "https://x.id", "domains": ["x.id"], "platform": "joomla"}, "t"
+        )
+
+
+def test_a_site_file_overrides_only_what_differs_from_its_platform() -> None:
+    spec = spec_from_data(
+        {
+            "name": "radar",
+            "title": "R",
+            "base_url": "https://r.id",
+            "domains": ["r.id"],
+            "platform": "disway",
+            "start": {"feeds": ["/rss/lebong"]},
+            "politeness": {"download_delay": 3},
+        },
+        "test",
+    )
+    assert spec.start.feeds == ["/rss/lebong"]  # a list replaces the template's
+    assert spec.start.search == ["/search/kata/?c={query}"]  # the rest of the mapping is the template's
+    assert spec.politeness.download_delay == 3 and spec.politeness.concurrency == 2
+    assert spec.selectors.title[0] == "h1.text-black::text"
