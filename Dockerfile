@@ -1,4 +1,4 @@
-# Pantau's own services (crawler scheduler, enrich and index consumers) for docker-compose.
+# Pantau's own services (crawler, enrich, index and alert consumers) for docker-compose.
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PANTAU_DATA_DIR=/var/lib/pantau
@@ -8,6 +8,7 @@ COPY crawlers ./crawlers
 COPY pipelines ./pipelines
 COPY consumers ./consumers
 COPY infra ./infra
+COPY channels ./channels
 RUN pip install --no-cache-dir -c constraints.txt . \
     && useradd --system --home-dir /var/lib/pantau --create-home pantau
 USER pantau

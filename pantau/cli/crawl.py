@@ -1,12 +1,10 @@
-"""Crawling commands: ``run`` (the main job), ``crawl`` (once, watch or backfill), ``schedule`` and ``demo``."""
+"""Crawling commands: ``run`` (the main job), ``crawl`` (once, watch or backfill) and ``demo``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -43,12 +41,6 @@ def register(sub: Any) -> None:
         p.add_argument("--watch", action="store_true", help="crawl each site on its own interval until SIGTERM")
         p.add_argument("--interval", type=float, metavar="SECONDS", help="with --watch: one interval for every site")
         p.set_defaults(handler=cmd_crawl)
-    help_text = "crawl repeatedly, each crawl in a fresh process (kept for docker-compose; see crawl --watch)"
-    p = sub.add_parser("schedule", help=help_text, description=help_text)
-    p.add_argument("--every", type=float, default=900.0, metavar="SECONDS", help="seconds between crawl starts")
-    p.add_argument("--site", action="append", metavar="NAME", help="site name (repeatable); default: all")
-    p.add_argument("--once", action="store_true", help="one crawl, then exit")
-    p.set_defaults(handler=cmd_schedule)
     help_text = "offline demo: serve the bundled fixture sites locally, crawl all of them into the data dir"
     p = sub.add_parser("demo", help=help_text, description=help_text)
     p.set_defaults(handler=cmd_demo)
@@ -217,19 +209,3 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print("  pantau sites health                 # per site: last crawl, articles, errors")
     broken = [t.site for t in tallies if t.outcomes["delivered"] + t.outcomes["unchanged"] == 0 or t.article_failures]
     return EXIT_FAILED if broken else EXIT_OK
-
-
-def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
-    """Crawl every ``--every`` seconds; each crawl is a fresh process (Scrapy's reactor runs once)."""
-    command = [sys.executable, "-m", "pantau.cli", "crawl"]
-    for site in args.site or []:
-        command += ["--site", site]
-    while True:
-        started = time.monotonic()
-        code = subprocess.call(command)
-        logger.info(
-            "scheduled crawl finished", extra={"exit_code": code, "seconds": round(time.monotonic() - started, 1)}
-        )
-        if args.once:
-            return code
-        time.sleep(max(0.0, args.every - (time.monotonic() - started)))

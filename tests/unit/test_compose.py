@@ -39,8 +39,19 @@ def test_services_run_commands_that_exist() -> None:
     from pantau.cli import build_parser
 
     parser = build_parser()
-    for name in ("crawler", "enrich", "index", "setup"):
+    for name in ("crawler", "enrich", "index", "alerts", "setup"):
         command = SERVICES[name]["command"]
         parser.parse_args(command)  # exits (fails the test) on an unknown subcommand or option
     mounted = SERVICES["kibana-setup"]["volumes"][0].split(":")[0]
     assert (REPO / mounted / "pantau.ndjson").exists()
+
+
+def test_the_image_holds_every_package() -> None:
+    # A package added to pyproject but not copied into the image would fail only under Docker.
+    import tomllib
+
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    dockerfile = (REPO / "Dockerfile").read_text()
+    for pattern in packages["include"]:
+        name = pattern.rstrip("*")
+        assert f"COPY {name} ./{name}" in dockerfile, f"Dockerfile does not copy the {name} package"
