@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pantau.furniture import clean_paragraphs
-
 from crawlers.extract import extract_article
 from crawlers.sitespec import SiteSpec
 from pantau.articles import build_article
+from pantau.furniture import clean_paragraphs
 from pantau.schema import Article, PageExtract, SchemaError
 
 

@@ -14,9 +14,10 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -99,6 +100,9 @@ class Settings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_retries: int = Field(default=5, ge=0)
 
+    # Searching: the analyst's clock for times shown by `pantau search` and `pantau story`.
+    display_timezone: str = "Asia/Jakarta"
+
     # Operations.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
@@ -114,6 +118,15 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         yaml_source = _YAML_SOURCE.get()
         return (init_settings, env_settings) if yaml_source is None else (init_settings, env_settings, yaml_source)
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Jakarta)") from exc
+        return value
 
     @model_validator(mode="after")
     def _engines_together(self) -> Settings:

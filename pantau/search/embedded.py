@@ -1,0 +1,169 @@
+"""Search over the embedded store: a :class:`SearchQuery` compiled to SQL and FTS5.
+
+The twin of :mod:`pantau.search.elastic`; the integration tests run one table of cases
+against both and expect the same articles in the same order (newest first), the same
+totals and the same facets. Text goes through :func:`pantau.query.fts5_expression` on
+the store's word and stem columns; exclusions are FTS5 ``NOT``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from pantau.query import fts5_expression
+from pantau.schema import Article
+from pantau.search.request import SearchQuery, StoryNotFound, story_ref
+from pantau.search.results import FACETS, FacetBucket, Hit, SearchResult, Story, rank_buckets, story_order
+from pantau.store import Store
+
+# Newest first; unknown dates last; ties by id, as Elasticsearch sorts them.
+_NEWEST = "a.published_at IS NULL, a.published_at DESC, a.id"
+
+
+def match_expression(query: SearchQuery) -> str | None:
+    """The FTS5 MATCH expression for the query's text, or None when there is none."""
+    parsed = query.parsed
+    if not parsed:
+        return None
+    positive = " AND ".join(f"({fts5_expression(c)})" for c in parsed.positive)
+    if parsed.negative:
+        negative = " OR ".join(f"({fts5_expression(c)})" for c in parsed.negative)
+        return f"({positive}) NOT ({negative})"
+    return positive
+
+
+def _in(column: str, values: tuple[str, ...], params: list[Any]) -> str:
+    params.extend(values)
+    return f"{column} IN ({','.join('?' * len(values))})"
+
+
+def where_clause(query: SearchQuery) -> tuple[str, str, list[Any]]:
+    """(join, where, params) selecting the matching rows of ``articles a``."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    join = ""
+    expression = match_expression(query)
+    if expression is not None:
+        join = "JOIN articles_fts ON articles_fts.rowid = a.seq"
+        conditions.append("articles_fts MATCH ?")
+        params.append(expression)
+    if query.since:
+        conditions.append("a.published_at >= ?")
+        params.append(query.since.astimezone(UTC).isoformat())
+    if query.until:
+        conditions.append("a.published_at < ?")
+        params.append(query.until.astimezone(UTC).isoformat())
+    if query.regions:
+        either = []
+        if query.regency_codes:
+            either.append(_in("a.region_code", query.regency_codes, params))
+        if query.province_codes:
+            either.append(_in("a.province_code", query.province_codes, params))
+        conditions.append("(" + " OR ".join(either) + ")")
+    if query.sites:
+        conditions.append(_in("a.site", query.sites, params))
+    if query.relevant_only:
+        conditions.append("a.relevant = 1")
+    for label in query.labels:
+        conditions.append("a.seq IN (SELECT seq FROM article_labels WHERE label = ?)")
+        params.append(label.key)
+    if query.stages:
+        stages = tuple(f"stage:{s}" for s in query.stages)
+        conditions.append("a.seq IN (SELECT seq FROM article_labels WHERE " + _in("label", stages, params) + ")")
+    if not query.include_duplicates:
+        conditions.append("a.duplicate_of IS NULL")
+    return join, (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+class StoreSearch:
+    """:class:`~pantau.search.SearchBackend` over the embedded SQLite store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def find(self, query: SearchQuery) -> SearchResult:
+        join, where, params = where_clause(query)
+        order = f"bm25(articles_fts), {_NEWEST}" if query.ranked else _NEWEST
+        db = self.store.db
+        rows = db.execute(
+            f"SELECT a.doc FROM articles a {join}{where} ORDER BY {order} LIMIT ?", [*params, query.limit]
+        ).fetchall()
+        articles = [Article.model_validate_json(doc) for (doc,) in rows]
+        facets = None
+        if query.facets:
+            # Materialise the matching rows once; the facets (and the total) count over them.
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS matched (seq INTEGER PRIMARY KEY)")
+            db.execute("DELETE FROM matched")
+            db.execute(f"INSERT INTO matched SELECT a.seq FROM articles a {join}{where}", params)
+            (total,) = db.execute("SELECT count(*) FROM matched").fetchone()
+            facets = self._facets()
+        else:
+            (total,) = db.execute(f"SELECT count(*) FROM articles a {join}{where}", params).fetchone()
+        return SearchResult(self._hits(articles), int(total), facets)
+
+    def _facets(self) -> dict[str, list[FacetBucket]]:
+        db = self.store.db
+        column_facets = {
+            "province": "a.province_code",
+            "regency": "a.region_code",
+            "site": "a.site",
+        }
+        out: dict[str, list[FacetBucket]] = {}
+        for name, column in column_facets.items():
+            # A province-level primary region is not a regency: the regency facet skips it.
+            extra = " AND a.region_code LIKE '%.%'" if name == "regency" else ""
+            rows = db.execute(
+                f"SELECT {column}, count(*) FROM matched m JOIN articles a ON a.seq = m.seq "
+                f"WHERE {column} IS NOT NULL{extra} GROUP BY {column}"
+            ).fetchall()
+            out[name] = rank_buckets({k: n for k, n in rows}, FACETS[name])
+        for name in ("actor", "stage"):
+            rows = db.execute(
+                "SELECT l.label, count(*) FROM matched m JOIN article_labels l ON l.seq = m.seq "
+                "WHERE l.label >= ? AND l.label < ? GROUP BY l.label",
+                (f"{name}:", f"{name};"),  # ";" sorts right after ":": the label range for the prefix
+            ).fetchall()
+            out[name] = rank_buckets({k.split(":", 1)[1]: n for k, n in rows}, FACETS[name])
+        return out
+
+    def _hits(self, articles: list[Article]) -> list[Hit]:
+        clusters = sorted({a.enrichment.dedup.cluster_id for a in articles if a.enrichment})
+        sizes: dict[str, tuple[int, int]] = {}
+        if clusters:
+            rows = self.store.db.execute(
+                "SELECT cluster_id, count(DISTINCT site), count(*) FROM articles "
+                f"WHERE cluster_id IN ({','.join('?' * len(clusters))}) GROUP BY cluster_id",
+                clusters,
+            ).fetchall()
+            sizes = {c: (outlets, copies) for c, outlets, copies in rows}
+        hits = []
+        for a in articles:
+            outlets, copies = sizes.get(a.enrichment.dedup.cluster_id, (1, 1)) if a.enrichment else (1, 1)
+            hits.append(Hit(a, outlets, copies))
+        return hits
+
+    def search(self, query: SearchQuery) -> list[Article]:
+        """The matching articles only (for callers that need no totals, facets or story sizes)."""
+        return self.find(query).articles
+
+    def story(self, ref: str) -> Story:
+        """Every article of the story ``ref`` names (an article or cluster id, or a prefix of one)."""
+        ref = story_ref(ref)
+        db = self.store.db
+        # Every id starting with the hex prefix sorts between it and the prefix + "g" (past "f").
+        bounds = (ref, ref + "g")
+        rows = db.execute(
+            "SELECT DISTINCT coalesce(cluster_id, id) FROM articles "
+            "WHERE (id >= ? AND id < ?) OR (cluster_id >= ? AND cluster_id < ?) LIMIT 5",
+            (*bounds, *bounds),
+        ).fetchall()
+        stories = sorted(r[0] for r in rows)
+        if not stories:
+            raise StoryNotFound(f"no article or story has an id starting {ref}")
+        if len(stories) > 1:
+            raise StoryNotFound(f"{ref} fits several stories ({', '.join(s[:12] for s in stories)}): give more digits")
+        (cluster,) = stories
+        docs = db.execute("SELECT doc FROM articles WHERE cluster_id = ? OR id = ?", (cluster, cluster)).fetchall()
+        articles = sorted((Article.model_validate_json(d) for (d,) in docs), key=story_order)
+        return Story(cluster, articles)
