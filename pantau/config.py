@@ -102,6 +102,11 @@ class Settings(BaseSettings):
 
     # Searching: the analyst's clock for times shown by `pantau search` and `pantau story`.
     display_timezone: str = "Asia/Jakarta"
+    # Kibana, for `pantau kibana import` (saved searches and the dashboard).
+    kibana_url: str | None = None
+    kibana_username: str | None = None
+    kibana_password: SecretStr | None = None
+    kibana_api_key: SecretStr | None = None
 
     # Operations.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -1,4 +1,4 @@
-"""``pantau search`` and ``pantau story``: stored articles, from the embedded store or Elasticsearch."""
+"""``pantau search``: stored articles, from the embedded store or Elasticsearch."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def register(sub: Any) -> None:
         description=help_text,
         epilog=QUERY_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,  # no -h: "-hoaks" is an exclusion, not -h -o -a -k -s
     )
+    p.add_argument("--help", action="help", help="show this help message and exit")
     p.add_argument("text", nargs="*", help="what to find, in the query language below")
     p.add_argument("--since", metavar="WHEN", help="from this time: 7d, 24h, 2w, or a date/time (2024-09-01)")
     p.add_argument("--until", metavar="WHEN", help="before this time (exclusive); same forms as --since")
@@ -90,17 +92,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--facets", action="store_true", help="also count matches by province, regency, outlet, actor, stage"
     )
-    _output_flags(p, FORMATS)
-    p.set_defaults(handler=cmd_search)
-
-    help_text = "every outlet that carried a story, first publisher first"
-    p = sub.add_parser("story", help=help_text, description=help_text)
-    p.add_argument("id", help="an article or story id, or its first digits (as `pantau search` shows them)")
-    _output_flags(p, FORMATS)
-    p.set_defaults(handler=cmd_story)
+    output_flags(p, FORMATS)
+    p.set_defaults(handler=cmd_search, takes_exclusions=True)
 
 
-def _output_flags(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+def output_flags(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    """--format, --json and --tz, shared with ``pantau story``."""
     p.add_argument("--format", choices=formats, default="table", help="table (default), json (JSON lines) or csv")
     p.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
     p.add_argument(
@@ -108,7 +105,8 @@ def _output_flags(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     )
 
 
-def _zone(args: argparse.Namespace, settings: Settings) -> ZoneInfo:
+def zone_of(args: argparse.Namespace, settings: Settings) -> ZoneInfo:
+    """The time zone times are shown in: --tz, else the display_timezone setting."""
     name = args.tz or settings.display_timezone
     try:
         return ZoneInfo(name)
@@ -162,7 +160,8 @@ def build_query(args: argparse.Namespace, zone: ZoneInfo) -> Any:
         raise UsageError(str(exc)) from exc
 
 
-def _backend(settings: Settings) -> SearchBackend:
+def backend(settings: Settings) -> SearchBackend:
+    """The search backend for these settings; an embedded store that does not exist yet is a usage error."""
     if settings.mode == "embedded" and not settings.store_path.exists():
         raise UsageError(
             f"no articles stored yet in {settings.store_path}: run `pantau run` (or `make demo`), "
@@ -175,28 +174,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.search import BackendUnavailable
     from pantau.search.output import write_result
 
-    zone = _zone(args, settings)
+    zone = zone_of(args, settings)
     query = build_query(args, zone)
     try:
-        result = _backend(settings).find(query)
+        result = backend(settings).find(query)
     except BackendUnavailable as exc:
         print(f"pantau search: {exc}", file=sys.stderr)
         return EXIT_FAILED
     write_result(args.format, query, result, sys.stdout, zone)
-    return EXIT_OK
-
-
-def cmd_story(args: argparse.Namespace, settings: Settings) -> int:
-    from pantau.search import BackendUnavailable, StoryNotFound
-    from pantau.search.output import write_story
-
-    zone = _zone(args, settings)
-    try:
-        story = _backend(settings).story(args.id)
-    except StoryNotFound as exc:
-        raise UsageError(str(exc)) from exc
-    except BackendUnavailable as exc:
-        print(f"pantau story: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    write_story(story, args.format, sys.stdout, zone)
     return EXIT_OK
