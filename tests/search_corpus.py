@@ -235,3 +235,9 @@ def _generate(count: int, seed: int) -> Iterator[Article]:
                     duplicate_of=original.id,
                 )
                 made += 1
+
+
+def make_article(n: int, title: str, body: str, site: str = "memorandum") -> Article:
+    """A lone enriched article (published ``n`` hours after the corpus starts), for small tests."""
+    relevance = Relevance(score=0.1, relevant=False, threshold=0.5, scorer="corpus")
+    return _article(n, site, title, body, START + timedelta(hours=n), _region("35.09"), relevance)
