@@ -202,7 +202,7 @@ class Store:
         since: datetime | None = None,
         until: datetime | None = None,
         relevant_only: bool = False,
-        include_duplicates: bool = False,
+        include_duplicates: bool = True,
         limit: int = 20,
     ) -> list[Article]:
         """Newest matching articles. Kept for the crawl report (``pantau.cli.crawl``), which
