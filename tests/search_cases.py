@@ -167,9 +167,7 @@ def expected(corpus: list[Article], query: SearchQuery) -> Answer:
             counts["site"][a.site] += 1
             counts["actor"].update(a.enrichment.relevance.actors)
             counts["stage"].update(a.enrichment.relevance.stages)
-        facets = {
-            name: [(b.key, b.count) for b in rank_buckets(dict(c), FACETS[name])] for name, c in counts.items()
-        }
+        facets = {name: [(b.key, b.count) for b in rank_buckets(dict(c), FACETS[name])] for name, c in counts.items()}
     return Answer([a.id for a in page], len(matched), outlets, facets)
 
 

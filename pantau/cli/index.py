@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
@@ -34,6 +35,9 @@ def _client(settings: Settings, command: str) -> Any:
         from pantau.config import ConfigError
 
         raise ConfigError(f"pantau index {command} needs elasticsearch_url (PANTAU_ELASTICSEARCH_URL)")
+    if settings.log_level != "DEBUG":
+        # The client logs every failed attempt with a traceback; the command says it in one line.
+        logging.getLogger("elastic_transport.transport").setLevel(logging.ERROR)
     return connect(settings)
 
 

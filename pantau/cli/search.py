@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -167,6 +168,9 @@ def backend(settings: Settings) -> SearchBackend:
             f"no articles stored yet in {settings.store_path}: run `pantau run` (or `make demo`), "
             "or point PANTAU_DATA_DIR at a store"
         )
+    if settings.log_level != "DEBUG":
+        # The client logs every failed attempt with a traceback; the command says it in one line.
+        logging.getLogger("elastic_transport.transport").setLevel(logging.ERROR)
     return wiring.search_backend(settings)
 
 

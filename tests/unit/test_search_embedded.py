@@ -84,7 +84,6 @@ def test_story_errors(backend: StoreSearch) -> None:
         backend.story("ffffffffffff0000")
 
 
-
 def test_a_prefix_that_fits_two_stories_is_refused(tmp_path: Path) -> None:
     from pantau.search import StoryNotFound
 
@@ -99,4 +98,3 @@ def test_a_prefix_that_fits_two_stories_is_refused(tmp_path: Path) -> None:
     store.upsert_many([search_corpus.make_article(seen[prefix], "t", "b"), search_corpus.make_article(n, "t", "b")])
     with pytest.raises(StoryNotFound, match="fits several stories"):
         StoreSearch(store).story(prefix)
-
