@@ -106,8 +106,11 @@ def _article_cell(hit: Hit) -> Text:
 def describe(query: SearchQuery, result: SearchResult, zone: ZoneInfo) -> str:
     """The line above the table: how many, in which order, what is hidden, which clock."""
     shown = len(result.hits)
+    count = (
+        f"{shown} of {result.total} article{'s' if result.total != 1 else ''}" if result.total else "no article matches"
+    )
     parts = [
-        f"{shown} of {result.total} article{'s' if result.total != 1 else ''}",
+        count,
         "best match first" if query.ranked else "newest first",
     ]
     if not query.include_duplicates:
