@@ -6,8 +6,8 @@ unless set; data under ``PANTAU_TEST_STACK_DIR``) if none runs there, and leaves
 found it; ``--elasticsearch-url`` uses a running node instead.
 
 The corpus is :mod:`tests.search_corpus` (regions, outlets, copies, stemming variants)
-with each body lengthened to about 300 words by sentences drawn from a synthetic
-vocabulary, so posting lists and documents are news-sized. The same articles go into a
+spread over one year, with each body lengthened to about 300 words by sentences drawn
+from a synthetic vocabulary, so posting lists and documents are news-sized. The same articles go into a
 fresh index (the production template: one shard, refresh 1 s) and a fresh SQLite store.
 
 Three typical queries, each run ``--runs`` times per backend after a warm-up, rotating
@@ -159,7 +159,9 @@ def main() -> None:
     parser.add_argument("--elasticsearch-url", help="use this running node instead of starting one")
     args = parser.parse_args()
 
-    articles = list(news_sized(search_corpus.generate(args.articles)))
+    # A year of coverage, whatever the count (the corpus's own spacing is for small tests).
+    step = max(1, 365 * 24 * 60 // args.articles)
+    articles = list(news_sized(search_corpus.generate(args.articles, step_minutes=step)))
     latest = max(a.published_at for a in articles if a.published_at)
     sets = query_sets(latest)
     rows: list[tuple[str, str, float, float, int]] = []

@@ -26,12 +26,14 @@ from pantau.schema import Article, DeadLetter
 
 logger = logging.getLogger(__name__)
 
-#: ``PRAGMA user_version`` of the current layout. 0 or 1: the first layout, whose full-text
-#: table had only title and body; it is rebuilt from the stored articles on open.
+#: ``PRAGMA user_version`` of the current layout. 0: the first layout (the article JSON in
+#: the articles table, a full-text table of title and body only), rebuilt on open.
 LAYOUT_VERSION = 2
 
 _SCHEMA = """
 PRAGMA journal_mode = WAL;
+-- What search filters, sorts and counts on, one small row an article; the article itself
+-- is in article_docs, so scanning and filtering these rows stays in the page cache.
 CREATE TABLE IF NOT EXISTS articles (
     -- An explicit rowid alias: VACUUM keeps it, so the full-text index stays in step.
     seq INTEGER PRIMARY KEY,
@@ -44,10 +46,14 @@ CREATE TABLE IF NOT EXISTS articles (
     region_code TEXT,
     province_code TEXT,
     cluster_id TEXT,
-    duplicate_of TEXT,
+    duplicate_of TEXT
+);
+CREATE TABLE IF NOT EXISTS article_docs (
+    seq INTEGER PRIMARY KEY,
     doc TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS articles_published ON articles (published_at);
+-- Newest first (SQLite sorts NULL first, so unknown dates come last going down), ties by id.
+CREATE INDEX IF NOT EXISTS articles_newest ON articles (published_at DESC, id);
 CREATE INDEX IF NOT EXISTS articles_region ON articles (region_code);
 CREATE INDEX IF NOT EXISTS articles_province ON articles (province_code);
 CREATE INDEX IF NOT EXISTS articles_cluster ON articles (cluster_id);
@@ -83,14 +89,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
 );
 """
 
+_COLUMNS = "id, site, published_at, fetched_at, relevant, score, region_code, province_code, cluster_id, duplicate_of"
 _UPSERT = (
-    "INSERT INTO articles (id, site, published_at, fetched_at, relevant, score, region_code, "
-    "province_code, cluster_id, duplicate_of, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+    f"INSERT INTO articles ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT (id) DO UPDATE SET "
     "site=excluded.site, published_at=excluded.published_at, fetched_at=excluded.fetched_at, "
     "relevant=excluded.relevant, score=excluded.score, region_code=excluded.region_code, "
     "province_code=excluded.province_code, cluster_id=excluded.cluster_id, "
-    "duplicate_of=excluded.duplicate_of, doc=excluded.doc RETURNING seq"
+    "duplicate_of=excluded.duplicate_of RETURNING seq"
 )
 
 
@@ -112,16 +118,38 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.executescript(_SCHEMA)
+        # Reads go through memory-mapped pages and a 64 MB cache: searches touch many small rows.
+        self.db.executescript("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;")
         (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version < LAYOUT_VERSION and self._has_column("articles", "doc"):
+            self._split_first_layout()
+        self.db.executescript(_SCHEMA)
         if version < LAYOUT_VERSION:
-            self._upgrade(version)
+            self._rebuild_search_tables(version)
 
     def close(self) -> None:
         self.db.close()
 
-    def _upgrade(self, version: int) -> None:
-        """Rebuild the full-text index and labels from the stored articles (the first layout's
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(row[1] == column for row in self.db.execute(f"PRAGMA table_info({table})"))
+
+    def _split_first_layout(self) -> None:
+        """The first layout kept each article's JSON in the articles table: move it to article_docs."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("ALTER TABLE articles RENAME TO articles_first_layout")
+            for index in ("articles_published", "articles_region", "articles_province"):
+                self.db.execute(f"DROP INDEX IF EXISTS {index}")
+            # One statement at a time: executescript would commit the transaction first.
+            for statement in _SCHEMA.replace("PRAGMA journal_mode = WAL;", "").split(";\n"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute(f"INSERT INTO articles (seq, {_COLUMNS}) SELECT seq, {_COLUMNS} FROM articles_first_layout")
+            self.db.execute("INSERT INTO article_docs (seq, doc) SELECT seq, doc FROM articles_first_layout")
+            self.db.execute("DROP TABLE articles_first_layout")
+
+    def _rebuild_search_tables(self, version: int) -> None:
+        """Fill the full-text index and labels from the stored articles (the first layout's
         full-text table lacked the word and stem columns the query language needs)."""
         count = self.count()
         with self.db:
@@ -129,7 +157,7 @@ class Store:
             self.db.execute("DROP TABLE IF EXISTS articles_fts")
             self.db.execute(_FTS)
             self.db.execute("DELETE FROM article_labels")
-            rows = self.db.execute("SELECT seq, doc FROM articles").fetchall()
+            rows = self.db.execute("SELECT seq, doc FROM article_docs").fetchall()
             for seq, doc in rows:
                 self._index_text(seq, Article.model_validate_json(doc), replace=False)
             self.db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
@@ -170,9 +198,9 @@ class Store:
             primary.province_code if primary else None,
             e.dedup.cluster_id if e else None,
             e.dedup.duplicate_of if e else None,
-            article.to_json(),
         )
         (seq,) = self.db.execute(_UPSERT, row).fetchone()
+        self.db.execute("INSERT OR REPLACE INTO article_docs (seq, doc) VALUES (?, ?)", (seq, article.to_json()))
         self._index_text(seq, article)
 
     def upsert(self, article: Article) -> None:
@@ -190,7 +218,9 @@ class Store:
         return n
 
     def get(self, article_id: str) -> Article | None:
-        row = self.db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT d.doc FROM articles a JOIN article_docs d ON d.seq = a.seq WHERE a.id = ?", (article_id,)
+        ).fetchone()
         return Article.model_validate_json(row[0]) if row else None
 
     def count(self) -> int:

@@ -182,12 +182,12 @@ def _relevance(rng: random.Random, actor: tuple[str, str, str] | None, conduct: 
     )
 
 
-def generate(count: int = 480, seed: int = 9) -> list[Article]:
-    """``count`` articles (copies included), the same for the same arguments."""
-    return list(_generate(count, seed))
+def generate(count: int = 480, seed: int = 9, step_minutes: int = 397) -> list[Article]:
+    """``count`` articles (copies included), ``step_minutes`` apart, the same for the same arguments."""
+    return list(_generate(count, seed, step_minutes))
 
 
-def _generate(count: int, seed: int) -> Iterator[Article]:
+def _generate(count: int, seed: int, step_minutes: int) -> Iterator[Article]:
     rng = random.Random(seed)
     made = 0
     n = 0
@@ -197,7 +197,7 @@ def _generate(count: int, seed: int) -> Iterator[Article]:
         place = _place(region)
         site = rng.choice(SITES)
         # Ties: every seventh article shares its time with the one before; a few have none.
-        minutes = (n - (n % 7 == 0)) * 397
+        minutes = (n - (n % 7 == 0)) * step_minutes
         published: datetime | None = START + timedelta(minutes=minutes)
         if n % 53 == 0:
             published = None

@@ -17,8 +17,9 @@ from pantau.search.request import SearchQuery, StoryNotFound, story_ref
 from pantau.search.results import FACETS, FacetBucket, Hit, SearchResult, Story, rank_buckets, story_order
 from pantau.store import Store
 
-# Newest first; unknown dates last; ties by id, as Elasticsearch sorts them.
-_NEWEST = "a.published_at IS NULL, a.published_at DESC, a.id"
+# Newest first; unknown dates last (SQLite sorts NULL lowest); ties by id, as Elasticsearch
+# sorts them. The articles_newest index holds this order.
+_NEWEST = "a.published_at DESC, a.id"
 
 
 def match_expression(query: SearchQuery) -> str | None:
@@ -76,52 +77,71 @@ def where_clause(query: SearchQuery) -> tuple[str, str, list[Any]]:
     return join, (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
 
+#: Below this many matches, the page is sorted from the matches; above it, the newest-first
+#: index is walked until the page is full (each step a lookup in the matches).
+_SMALL = 3000
+
+
 class StoreSearch:
-    """:class:`~pantau.search.SearchBackend` over the embedded SQLite store."""
+    """:class:`~pantau.search.SearchBackend` over the embedded SQLite store.
+
+    The matching rows are found once (one FTS5 pass) into a temporary table; the total,
+    the page and the facets are read from it.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def find(self, query: SearchQuery) -> SearchResult:
         join, where, params = where_clause(query)
-        order = f"bm25(articles_fts), {_NEWEST}" if query.ranked else _NEWEST
         db = self.store.db
-        rows = db.execute(
-            f"SELECT a.doc FROM articles a {join}{where} ORDER BY {order} LIMIT ?", [*params, query.limit]
-        ).fetchall()
-        articles = [Article.model_validate_json(doc) for (doc,) in rows]
-        facets = None
-        if query.facets:
-            # Materialise the matching rows once; the facets (and the total) count over them.
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS matched (seq INTEGER PRIMARY KEY)")
-            db.execute("DELETE FROM matched")
-            db.execute(f"INSERT INTO matched SELECT a.seq FROM articles a {join}{where}", params)
-            (total,) = db.execute("SELECT count(*) FROM matched").fetchone()
-            facets = self._facets()
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS matched (seq INTEGER PRIMARY KEY)")
+        db.execute("DELETE FROM matched")
+        db.execute(f"INSERT INTO matched SELECT a.seq FROM articles a {join}{where}", params)
+        (total,) = db.execute("SELECT count(*) FROM matched").fetchone()
+        if query.ranked:
+            # bm25 needs the MATCH itself: rank the matching rows again, best first.
+            page = db.execute(
+                f"SELECT a.seq FROM articles a {join}{where} ORDER BY bm25(articles_fts), {_NEWEST} LIMIT ?",
+                [*params, query.limit],
+            ).fetchall()
+        elif total <= _SMALL:
+            page = db.execute(
+                f"SELECT a.seq FROM matched m CROSS JOIN articles a ON a.seq = m.seq ORDER BY {_NEWEST} LIMIT ?",
+                (query.limit,),
+            ).fetchall()
         else:
-            (total,) = db.execute(f"SELECT count(*) FROM articles a {join}{where}", params).fetchone()
+            page = db.execute(
+                f"SELECT a.seq FROM articles a INDEXED BY articles_newest WHERE a.seq IN matched "
+                f"ORDER BY {_NEWEST} LIMIT ?",
+                (query.limit,),
+            ).fetchall()
+        seqs = [seq for (seq,) in page]
+        docs = dict(db.execute(f"SELECT seq, doc FROM article_docs WHERE seq IN ({','.join('?' * len(seqs))})", seqs))
+        articles = [Article.model_validate_json(docs[seq]) for seq in seqs]
+        facets = self._facets(int(total)) if query.facets else None
         return SearchResult(self._hits(articles), int(total), facets)
 
-    def _facets(self) -> dict[str, list[FacetBucket]]:
+    def _facets(self, total: int) -> dict[str, list[FacetBucket]]:
         db = self.store.db
-        column_facets = {
-            "province": "a.province_code",
-            "regency": "a.region_code",
-            "site": "a.site",
-        }
-        out: dict[str, list[FacetBucket]] = {}
-        for name, column in column_facets.items():
+        # Few matches: look each up; many: read the small rows in order and test membership.
+        source = "matched m CROSS JOIN articles a ON a.seq = m.seq" if total <= _SMALL else "articles a"
+        member = "" if total <= _SMALL else " WHERE a.seq IN matched"
+        counts: dict[str, dict[str, int]] = {"province": {}, "regency": {}, "site": {}}
+        for province, region, site, n in db.execute(
+            f"SELECT a.province_code, a.region_code, a.site, count(*) FROM {source}{member} GROUP BY 1, 2, 3"
+        ):
+            if province:
+                counts["province"][province] = counts["province"].get(province, 0) + n
             # A province-level primary region is not a regency: the regency facet skips it.
-            extra = " AND a.region_code LIKE '%.%'" if name == "regency" else ""
-            rows = db.execute(
-                f"SELECT {column}, count(*) FROM matched m JOIN articles a ON a.seq = m.seq "
-                f"WHERE {column} IS NOT NULL{extra} GROUP BY {column}"
-            ).fetchall()
-            out[name] = rank_buckets({k: n for k, n in rows}, FACETS[name])
+            if region and "." in region:
+                counts["regency"][region] = counts["regency"].get(region, 0) + n
+            counts["site"][site] = counts["site"].get(site, 0) + n
+        out = {name: rank_buckets(c, FACETS[name]) for name, c in counts.items()}
         for name in ("actor", "stage"):
             rows = db.execute(
-                "SELECT l.label, count(*) FROM matched m JOIN article_labels l ON l.seq = m.seq "
-                "WHERE l.label >= ? AND l.label < ? GROUP BY l.label",
+                "SELECT label, count(*) FROM article_labels WHERE label >= ? AND label < ? AND seq IN matched "
+                "GROUP BY label",
                 (f"{name}:", f"{name};"),  # ";" sorts right after ":": the label range for the prefix
             ).fetchall()
             out[name] = rank_buckets({k.split(":", 1)[1]: n for k, n in rows}, FACETS[name])
@@ -164,6 +184,9 @@ class StoreSearch:
         if len(stories) > 1:
             raise StoryNotFound(f"{ref} fits several stories ({', '.join(s[:12] for s in stories)}): give more digits")
         (cluster,) = stories
-        docs = db.execute("SELECT doc FROM articles WHERE cluster_id = ? OR id = ?", (cluster, cluster)).fetchall()
+        docs = db.execute(
+            "SELECT d.doc FROM articles a JOIN article_docs d ON d.seq = a.seq WHERE a.cluster_id = ? OR a.id = ?",
+            (cluster, cluster),
+        ).fetchall()
         articles = sorted((Article.model_validate_json(d) for (d,) in docs), key=story_order)
         return Story(cluster, articles)

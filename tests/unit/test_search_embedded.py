@@ -31,8 +31,11 @@ def test_corpus_has_what_search_must_handle() -> None:
     assert len({a.published_at for a in CORPUS}) < len(CORPUS)  # ties in time
 
 
+@pytest.mark.parametrize("small", [3000, 0], ids=["few matches", "many matches"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_case(backend: StoreSearch, case: Case) -> None:
+def test_case(backend: StoreSearch, case: Case, small: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both ways the store reads a page and facets: from the matches, or along the index.
+    monkeypatch.setattr("pantau.search.embedded._SMALL", small)
     query = case.build()
     want = expected(CORPUS, query)
     assert (want.total == 0) == case.empty, "the case no longer tests what it says"
