@@ -40,13 +40,15 @@ def _in(column: str, values: tuple[str, ...], params: list[Any]) -> str:
 
 
 def where_clause(query: SearchQuery) -> tuple[str, str, list[Any]]:
-    """(join, where, params) selecting the matching rows of ``articles a``."""
+    """(source, where, params) selecting the matching rows of ``articles a``."""
     conditions: list[str] = []
     params: list[Any] = []
-    join = ""
+    source = "articles a"
     expression = match_expression(query)
     if expression is not None:
-        join = "JOIN articles_fts ON articles_fts.rowid = a.seq"
+        # CROSS JOIN keeps the full-text match as the outer loop: the planner otherwise probes it
+        # once per filtered row, which costs seconds for a prefix over a large region.
+        source = "articles_fts CROSS JOIN articles a ON a.seq = articles_fts.rowid"
         conditions.append("articles_fts MATCH ?")
         params.append(expression)
     if query.since:
@@ -74,7 +76,7 @@ def where_clause(query: SearchQuery) -> tuple[str, str, list[Any]]:
         conditions.append("a.seq IN (SELECT seq FROM article_labels WHERE " + _in("label", stages, params) + ")")
     if not query.include_duplicates:
         conditions.append("a.duplicate_of IS NULL")
-    return join, (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+    return source, (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
 
 #: Below this many matches, the page is sorted from the matches; above it, the newest-first
@@ -93,16 +95,16 @@ class StoreSearch:
         self.store = store
 
     def find(self, query: SearchQuery) -> SearchResult:
-        join, where, params = where_clause(query)
+        source, where, params = where_clause(query)
         db = self.store.db
         db.execute("CREATE TEMP TABLE IF NOT EXISTS matched (seq INTEGER PRIMARY KEY)")
         db.execute("DELETE FROM matched")
-        db.execute(f"INSERT INTO matched SELECT a.seq FROM articles a {join}{where}", params)
+        db.execute(f"INSERT INTO matched SELECT a.seq FROM {source}{where}", params)
         (total,) = db.execute("SELECT count(*) FROM matched").fetchone()
         if query.ranked:
             # bm25 needs the MATCH itself: rank the matching rows again, best first.
             page = db.execute(
-                f"SELECT a.seq FROM articles a {join}{where} ORDER BY bm25(articles_fts), {_NEWEST} LIMIT ?",
+                f"SELECT a.seq FROM {source}{where} ORDER BY bm25(articles_fts), {_NEWEST} LIMIT ?",
                 [*params, query.limit],
             ).fetchall()
         elif total <= _SMALL:
