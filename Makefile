@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python -m benchmarks.dedup_bench
 	$(BIN)/python -m benchmarks.pipeline_bench
 	$(BIN)/python -m benchmarks.alert_latency_bench
+	$(BIN)/python -m benchmarks.search_bench
 
 eval: install
 	$(BIN)/pantau eval

@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_retries: int = Field(default=5, ge=0)
 
+    # Searching: the analyst's clock for times shown by `pantau search` and `pantau story`.
+    display_timezone: str = "Asia/Jakarta"
+    # Kibana, for `pantau kibana import` (saved searches and the dashboard).
+    kibana_url: str | None = None
+    kibana_username: str | None = None
+    kibana_password: SecretStr | None = None
+    kibana_api_key: SecretStr | None = None
+
     # Operations.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
@@ -184,7 +192,7 @@ class Settings(BaseSettings):
             raise ValueError("kafka_ssl_keyfile and kafka_ssl_password need kafka_ssl_certfile (the client cert)")
         return self
 
-    @field_validator("alerts_timezone")
+    @field_validator("display_timezone", "alerts_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         return known_timezone(value)

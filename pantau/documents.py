@@ -10,27 +10,41 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from pantau.geo import region_point
+from pantau.query import indexed_words, stemmed_text
 from pantau.schema import Article
-from pantau.stemming import stem_text
 
 #: Dotted paths of the fields :func:`to_document` adds to the article's own.
 DERIVED_FIELDS = (
+    "title_words",
+    "body_words",
     "title_stem",
     "body_stem",
     "indexed_at",
     "is_duplicate",
     "enrichment.relevance.matched_terms",
+    "region_location",
 )
 
 
 def to_document(article: Article, indexed_at: datetime | None = None) -> dict[str, Any]:
+    """The document the index holds for ``article``: its contract fields plus :data:`DERIVED_FIELDS`."""
     doc: dict[str, Any] = article.model_dump(mode="json", exclude_none=True)
-    # Stemmed copies: the node has no Indonesian analyzer, so "mengimbau" finds "imbauan" here.
-    doc["title_stem"] = stem_text(article.title)
-    doc["body_stem"] = stem_text(article.body)
+    # What `pantau search` matches (pantau.query.TEXT_FIELDS, STEM_FIELDS): the words as the
+    # query language splits them, and their stems (the node has no Indonesian analyzer, so
+    # "mengimbau" finds "imbauan" through these). Kibana searches title and body as usual.
+    doc["title_words"] = indexed_words(article.title)
+    doc["body_words"] = indexed_words(article.body)
+    doc["title_stem"] = stemmed_text(article.title)
+    doc["body_stem"] = stemmed_text(article.body)
     doc["indexed_at"] = (indexed_at or datetime.now(UTC)).isoformat()
     e = article.enrichment
     doc["is_duplicate"] = bool(e and e.dedup.duplicate_of)
+    primary = e.region.primary if e else None
+    point = region_point(primary.code) if primary else None
+    if point:
+        # Kibana's map draws the primary region here (see pantau.geo for the source).
+        doc["region_location"] = point.as_elasticsearch()
     if e:
         # Kibana cannot aggregate an object of lists; a flat "group:term" keyword can.
         doc["enrichment"]["relevance"]["matched_terms"] = sorted(

@@ -27,8 +27,10 @@ from typing import Any
 from pantau.stemming import stem_word
 
 MIN_PREFIX = 3
-#: Plain-text fields and their stemmed copies, as the index and the store hold them.
-TEXT_FIELDS = ("title", "body")
+#: The searched fields, as the index and the store hold them: the words of title and body
+#: (:func:`indexed_words`) and their stems (:func:`stemmed_text`). Both are tokenised here,
+#: not by the engine, so Elasticsearch and SQLite see exactly the same words.
+TEXT_FIELDS = ("title_words", "body_words")
 STEM_FIELDS = ("title_stem", "body_stem")
 
 _TOKEN = re.compile(r'\s*(?:(-?)"([^"]*)("?)|(\S+))')
@@ -44,6 +46,27 @@ class QueryError(ValueError):
 def words_of(text: str) -> list[str]:
     """Lower-cased words, split the way the stemmer and both backends split them."""
     return _WORD.findall(text.lower())
+
+
+def indexed_words(text: str) -> str:
+    """The words of a text as every backend indexes them: :func:`words_of`, space-separated.
+
+    Elasticsearch's standard analyzer and FTS5's unicode61 tokenizer disagree at the edges
+    ("10.000" and "Jum'at" are one word to the first, two to the second), and the node here
+    has no configurable tokenizer; so the text is split once, in Python, and both engines
+    index the result split on spaces.
+    """
+    return " ".join(words_of(text))
+
+
+def stemmed_text(text: str) -> str:
+    """The stemmed copy of a text as every backend indexes it: the stems of :func:`words_of`.
+
+    Elasticsearch (``title_stem``/``body_stem``, whitespace analyzer) and the embedded store
+    (FTS5 columns of the same names) hold this, so a stem at a word position is the same
+    stem on both, and phrases of stems line up with phrases of words.
+    """
+    return " ".join(stem_word(w) for w in words_of(text))
 
 
 @dataclass(frozen=True)

@@ -3,21 +3,36 @@
 It holds what the Kafka topics and Elasticsearch hold in distributed mode: enriched
 articles (upserted by id, so a replay changes nothing), dead letters, and the dedup
 signatures the near-duplicate index is rebuilt from at start-up.
+
+Searching it is :mod:`pantau.search.embedded`'s job; this module owns the layout and the
+writes. The full-text table holds what the Elasticsearch index matches on
+(:data:`pantau.query.TEXT_FIELDS` and :data:`~pantau.query.STEM_FIELDS`), and
+``article_labels`` holds the relevance labels one per row, so filters and facets on
+them are index lookups rather than JSON parsing.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pantau.query import indexed_words, stemmed_text
 from pantau.schema import Article, DeadLetter
+
+logger = logging.getLogger(__name__)
+
+#: ``PRAGMA user_version`` of the current layout. 0: the first layout (the article JSON in
+#: the articles table, a full-text table of title and body only), rebuilt on open.
+LAYOUT_VERSION = 2
 
 _SCHEMA = """
 PRAGMA journal_mode = WAL;
+-- What search filters, sorts and counts on, one small row an article; the article itself
+-- is in article_docs, so scanning and filtering these rows stays in the page cache.
 CREATE TABLE IF NOT EXISTS articles (
     -- An explicit rowid alias: VACUUM keeps it, so the full-text index stays in step.
     seq INTEGER PRIMARY KEY,
@@ -30,17 +45,26 @@ CREATE TABLE IF NOT EXISTS articles (
     region_code TEXT,
     province_code TEXT,
     cluster_id TEXT,
-    duplicate_of TEXT,
+    duplicate_of TEXT
+);
+CREATE TABLE IF NOT EXISTS article_docs (
+    seq INTEGER PRIMARY KEY,
     doc TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS articles_published ON articles (published_at);
+-- Newest first (SQLite sorts NULL first, so unknown dates come last going down), ties by id.
+CREATE INDEX IF NOT EXISTS articles_newest ON articles (published_at DESC, id);
 CREATE INDEX IF NOT EXISTS articles_region ON articles (region_code);
 CREATE INDEX IF NOT EXISTS articles_province ON articles (province_code);
--- Full-text index keyed by the articles table's rowid (an upsert keeps the rowid), so
--- replacing an article's text is a lookup, not a scan of the whole index.
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    title, body, tokenize = 'unicode61 remove_diacritics 2'
-);
+CREATE INDEX IF NOT EXISTS articles_cluster ON articles (cluster_id);
+CREATE INDEX IF NOT EXISTS articles_site ON articles (site);
+-- One row per relevance label of an article: "actor:<type>", "stage:<stage>",
+-- "coverage:<scope>" and "term:<group>:<canonical term>" (the terms that fired).
+CREATE TABLE IF NOT EXISTS article_labels (
+    label TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (label, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_labels_seq ON article_labels (seq);
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     stage TEXT NOT NULL,
@@ -55,20 +79,111 @@ CREATE TABLE IF NOT EXISTS dedup_signatures (
 );
 """
 
+# Keyed by the articles table's rowid (an upsert keeps the rowid), so replacing an article's
+# text is a lookup, not a scan. The columns hold text already split by pantau.query, so
+# unicode61 only splits on the spaces; diacritics are kept, as Elasticsearch keeps them.
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title_words, body_words, title_stem, body_stem, tokenize = 'unicode61 remove_diacritics 0'
+);
+"""
+
+_COLUMNS = "id, site, published_at, fetched_at, relevant, score, region_code, province_code, cluster_id, duplicate_of"
+_UPSERT = (
+    f"INSERT INTO articles ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    "site=excluded.site, published_at=excluded.published_at, fetched_at=excluded.fetched_at, "
+    "relevant=excluded.relevant, score=excluded.score, region_code=excluded.region_code, "
+    "province_code=excluded.province_code, cluster_id=excluded.cluster_id, "
+    "duplicate_of=excluded.duplicate_of RETURNING seq"
+)
+
+
+def article_labels(article: Article) -> list[str]:
+    """The labels ``article_labels`` holds for an article (see the table's comment)."""
+    e = article.enrichment
+    if e is None:
+        return []
+    r = e.relevance
+    labels = {f"actor:{a}" for a in r.actors} | {f"stage:{s}" for s in r.stages} | {f"coverage:{r.coverage}"}
+    labels |= {f"term:{group}:{term}" for group, terms in r.matched.items() for term in terms}
+    return sorted(labels)
+
 
 class Store:
+    """The SQLite file: articles (with their full-text index and labels), dead letters, signatures."""
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # Reads go through memory-mapped pages and a 64 MB cache: searches touch many small rows.
+        self.db.executescript("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;")
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version < LAYOUT_VERSION and self._has_column("articles", "doc"):
+            self._split_first_layout()
         self.db.executescript(_SCHEMA)
+        if version < LAYOUT_VERSION:
+            self._rebuild_search_tables(version)
 
     def close(self) -> None:
         self.db.close()
 
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(row[1] == column for row in self.db.execute(f"PRAGMA table_info({table})"))
+
+    def _split_first_layout(self) -> None:
+        """The first layout kept each article's JSON in the articles table: move it to article_docs."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("ALTER TABLE articles RENAME TO articles_first_layout")
+            for index in ("articles_published", "articles_region", "articles_province"):
+                self.db.execute(f"DROP INDEX IF EXISTS {index}")
+            # One statement at a time: executescript would commit the transaction first.
+            for statement in _SCHEMA.replace("PRAGMA journal_mode = WAL;", "").split(";\n"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute(f"INSERT INTO articles (seq, {_COLUMNS}) SELECT seq, {_COLUMNS} FROM articles_first_layout")
+            self.db.execute("INSERT INTO article_docs (seq, doc) SELECT seq, doc FROM articles_first_layout")
+            self.db.execute("DROP TABLE articles_first_layout")
+
+    def _rebuild_search_tables(self, version: int) -> None:
+        """Fill the full-text index and labels from the stored articles (the first layout's
+        full-text table lacked the word and stem columns the query language needs)."""
+        count = self.count()
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DROP TABLE IF EXISTS articles_fts")
+            self.db.execute(_FTS)
+            self.db.execute("DELETE FROM article_labels")
+            rows = self.db.execute("SELECT seq, doc FROM article_docs").fetchall()
+            for seq, doc in rows:
+                self._index_text(seq, Article.model_validate_json(doc), replace=False)
+            self.db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+        if count:
+            logger.info("store upgraded", extra={"store": str(self.path), "from_layout": version, "articles": count})
+
     # --- articles ---------------------------------------------------------------------
 
-    def upsert(self, article: Article) -> None:
+    def _index_text(self, seq: int, article: Article, replace: bool = True) -> None:
+        if replace:
+            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", (seq,))
+            self.db.execute("DELETE FROM article_labels WHERE seq = ?", (seq,))
+        self.db.execute(
+            "INSERT INTO articles_fts (rowid, title_words, body_words, title_stem, body_stem) VALUES (?,?,?,?,?)",
+            (
+                seq,
+                indexed_words(article.title),
+                indexed_words(article.body),
+                stemmed_text(article.title),
+                stemmed_text(article.body),
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO article_labels (label, seq) VALUES (?, ?)", [(label, seq) for label in article_labels(article)]
+        )
+
+    def _write(self, article: Article) -> None:
         e = article.enrichment
         primary = e.region.primary if e else None
         row = (
@@ -82,77 +197,33 @@ class Store:
             primary.province_code if primary else None,
             e.dedup.cluster_id if e else None,
             e.dedup.duplicate_of if e else None,
-            article.to_json(),
         )
+        (seq,) = self.db.execute(_UPSERT, row).fetchone()
+        self.db.execute("INSERT OR REPLACE INTO article_docs (seq, doc) VALUES (?, ?)", (seq, article.to_json()))
+        self._index_text(seq, article)
+
+    def upsert(self, article: Article) -> None:
+        """Insert or replace one article (by id), with its full-text row and labels, in one transaction."""
+        self.upsert_many([article])
+
+    def upsert_many(self, articles: Iterable[Article]) -> int:
+        """Insert or replace several articles in one transaction; returns how many."""
+        n = 0
         with self.db:
             self.db.execute("BEGIN")
-            (rowid,) = self.db.execute(
-                "INSERT INTO articles (id, site, published_at, fetched_at, relevant, score, region_code, "
-                "province_code, cluster_id, duplicate_of, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT (id) DO UPDATE SET "
-                "site=excluded.site, published_at=excluded.published_at, fetched_at=excluded.fetched_at, "
-                "relevant=excluded.relevant, score=excluded.score, region_code=excluded.region_code, "
-                "province_code=excluded.province_code, cluster_id=excluded.cluster_id, "
-                "duplicate_of=excluded.duplicate_of, doc=excluded.doc RETURNING seq",
-                row,
-            ).fetchone()
-            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
-            self.db.execute(
-                "INSERT INTO articles_fts (rowid, title, body) VALUES (?,?,?)", (rowid, article.title, article.body)
-            )
+            for article in articles:
+                self._write(article)
+                n += 1
+        return n
 
     def get(self, article_id: str) -> Article | None:
-        row = self.db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT d.doc FROM articles a JOIN article_docs d ON d.seq = a.seq WHERE a.id = ?", (article_id,)
+        ).fetchone()
         return Article.model_validate_json(row[0]) if row else None
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
-
-    def search(
-        self,
-        text: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        region: str | None = None,
-        relevant_only: bool = False,
-        include_duplicates: bool = True,
-        site: str | None = None,
-        limit: int = 20,
-    ) -> list[Article]:
-        """Full-text and filter search, newest first (best match first when ``text`` is given)."""
-        where, params = [], []
-        join = ""
-        order = "a.published_at DESC"
-        if text:
-            join = "JOIN articles_fts f ON f.rowid = a.seq"
-            where.append("articles_fts MATCH ?")
-            params.append(_fts_query(text))
-            order = "bm25(articles_fts), a.published_at DESC"
-        if since:
-            where.append("a.published_at >= ?")
-            params.append(since.isoformat())
-        if until:
-            where.append("a.published_at < ?")
-            params.append(until.isoformat())
-        if region:
-            column = "a.region_code" if "." in region else "a.province_code"
-            where.append(f"{column} = ?")
-            params.append(region)
-        if relevant_only:
-            where.append("a.relevant = 1")
-        if not include_duplicates:
-            where.append("a.duplicate_of IS NULL")
-        if site:
-            where.append("a.site = ?")
-            params.append(site)
-        sql = f"SELECT a.doc FROM articles a {join}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {order} LIMIT ?"
-        params.append(str(limit))
-        return [Article.model_validate_json(r[0]) for r in self.db.execute(sql, params)]
-
-    # --- dead letters -----------------------------------------------------------------
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
         with self.db:
@@ -180,9 +251,3 @@ class Store:
     def signatures(self) -> Iterator[dict[str, Any]]:
         for (doc,) in self.db.execute("SELECT doc FROM dedup_signatures ORDER BY seq"):
             yield json.loads(doc)
-
-
-def _fts_query(text: str) -> str:
-    """Quote each word so user input (hyphens, colons, quotes) cannot break FTS5 syntax."""
-    words = [w.replace('"', '""') for w in text.split()]
-    return " ".join(f'"{w}"' for w in words if w)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pantau.config import Settings, load_settings
+from pantau.schema import Article
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -135,3 +136,12 @@ def invalid_fixture_urls(site: str = "memorandum") -> list[str]:
     folder = REPO / "crawlers" / "fixtures" / site / "expected"
     pages = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
     return [p["canonical_url"] for p in pages if not p["valid"]]
+
+
+def stored_articles(store_path: Path, site: str | None = None) -> list[Article]:
+    """Every article in an embedded store (duplicates included), newest first, through the search API."""
+    from pantau.search import SearchQuery, StoreSearch
+    from pantau.store import Store
+
+    query = SearchQuery(sites=(site,) if site else (), include_duplicates=True, limit=1000)
+    return StoreSearch(Store(store_path)).search(query)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from crawlers.sitespec import SiteError
-from pantau.cli import alerts, consume, crawl, enrich, evaluate, records, search, sites, stack
+from pantau.cli import alerts, consume, crawl, enrich, evaluate, index, kibana, records, search, sites, stack, story
 from pantau.cli.errors import EXIT_USAGE, UsageError
 from pantau.config import ConfigError, load_settings
 from pantau.logs import setup_logging
@@ -24,7 +24,7 @@ DESCRIPTION = (
 )
 
 #: Command groups, in the order `pantau --help` lists them.
-GROUPS = (crawl, search, sites, consume, records, enrich, evaluate, stack, alerts)
+GROUPS = (crawl, search, story, sites, consume, index, kibana, records, enrich, evaluate, stack, alerts)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # `pantau search lurah -kampanye`: a command that takes query text gets the "-word"
+    # exclusions argparse cannot place; anything else unknown is still an error.
+    if extra and (not getattr(args, "takes_exclusions", False) or any(e.startswith("--") for e in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.text = [*args.text, *extra]
     try:
         settings = load_settings(args.config, data_dir=args.data_dir, log_level=args.log_level)
     except ConfigError as exc:

@@ -62,7 +62,7 @@ def register(sub: Any) -> None:
     a = actions.add_parser("test", help=h, description=h)
     a.add_argument("name", help="subscription name")
     a.add_argument("--since", default="7d", metavar="WHEN", help="7d, 24h, 2w or a date (default 7d)")
-    a.add_argument("--limit", type=int, default=2000, metavar="N", help="read at most N stored articles")
+    a.add_argument("--limit", type=int, default=1000, metavar="N", help="read at most N stored articles (1-1000)")
     a.set_defaults(handler=cmd_test)
 
     h = "per subscription and channel: sent, queued, failing, last error"
@@ -275,10 +275,12 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"no subscription called {args.name!r} in {settings.alerts_dir} (known: {known})")
     try:
         since = parse_when(args.since)
+        # Copies too: the dry run shows that a story's later copies make no second notice.
+        query = SearchQuery(since=since, limit=args.limit, include_duplicates=True)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     try:
-        articles = wiring.search_backend(settings).search(SearchQuery(since=since, limit=args.limit))
+        articles = wiring.search_backend(settings).search(query)
     except Exception as exc:  # an engine that is down: one line, not a traceback
         print(f"pantau alerts test: cannot read stored articles: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pantau.cli import wiring
 from pantau.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
-from pantau.cli.output import print_articles
 from pantau.config import Settings
+from pantau.search.request import SearchQuery
 
 logger = logging.getLogger(__name__)
 
@@ -170,10 +171,19 @@ def _show_store(settings: Settings) -> None:
         f"The store {settings.store_path} now holds {store.count()} article(s), "
         f"{store.dead_letter_count()} dead letter(s)."
     )
-    relevant = store.search(relevant_only=True, limit=10)
-    if relevant:
-        print("Most recent relevant articles:")
-        print_articles(relevant, sys.stdout)
+    _show_articles(settings, store, "Most recent relevant articles:", SearchQuery(relevant_only=True, limit=10))
+
+
+def _show_articles(settings: Settings, store: Any, heading: str, query: Any) -> int:
+    """The articles ``query`` finds in the store, as the search table shows them; returns the total."""
+    from pantau.search import StoreSearch
+    from pantau.search.output import write_result
+
+    result = StoreSearch(store).find(query)
+    if result.total:
+        print(heading.format(total=result.total))
+        write_result("table", query, result, sys.stdout, ZoneInfo(settings.display_timezone))
+    return int(result.total)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -200,9 +210,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(demo_settings.store_path)
     print(f"\nStored in {demo_settings.store_path}:")
     for spec in specs:
-        articles = store.search(site=spec.name, limit=1000)
-        print(f"\n{spec.name} ({spec.title}, {spec.platform}): {len(articles)} article(s)")
-        print_articles(articles, sys.stdout)
+        query = SearchQuery(sites=(spec.name,), include_duplicates=True, limit=100)
+        heading = f"\n{spec.name} ({spec.title}, {spec.platform}): {{total}} article(s)"
+        if not _show_articles(settings, store, heading, query):
+            print(heading.format(total=0))
     print(f"\n{store.count()} article(s), {store.dead_letter_count()} dead letter(s) in all. Next:")
     print("  pantau search netralitas            # full-text search over what was just stored")
     print("  pantau search ASN --relevant        # only the articles scored relevant")

@@ -43,10 +43,12 @@ def delivery(settings: Settings) -> Delivery:
 
 
 def search_backend(settings: Settings) -> SearchBackend:
-    from pantau.search import ElasticsearchSearch, StoreSearch
+    """Elasticsearch (through the alias) in distributed mode, the embedded store otherwise."""
+    from pantau.search import StoreSearch
     from pantau.store import Store
 
     if settings.mode == "kafka":
+        from infra.search_backend import ElasticsearchSearch
         from infra.search_index import connect
 
         return ElasticsearchSearch(connect(settings), settings.index_alias)

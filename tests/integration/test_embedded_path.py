@@ -9,7 +9,7 @@ from pantau.schema import article_id
 from pantau.search import SearchQuery, StoreSearch
 from pantau.store import Store
 from tests.conftest import crawl_fixture_site as crawl
-from tests.conftest import fixture_expectations, invalid_fixture_urls, run_pantau
+from tests.conftest import fixture_expectations, invalid_fixture_urls, run_pantau, stored_articles
 
 
 def test_fixture_site_is_stored_and_searchable(embedded_settings: Settings) -> None:
@@ -18,7 +18,7 @@ def test_fixture_site_is_stored_and_searchable(embedded_settings: Settings) -> N
 
     store = Store(embedded_settings.store_path)
     expected = fixture_expectations()
-    stored = {a.id: a for a in store.search(limit=100)}
+    stored = {a.id: a for a in stored_articles(store.path)}
     assert set(stored) == set(expected)
     for doc_id, want in expected.items():
         article = stored[doc_id]
@@ -36,9 +36,9 @@ def test_fixture_site_is_stored_and_searchable(embedded_settings: Settings) -> N
 def test_replay_leaves_the_count_unchanged(embedded_settings: Settings) -> None:
     crawl(embedded_settings)
     store = Store(embedded_settings.store_path)
-    before = {a.id: a.body for a in store.search(limit=100)}
+    before = {a.id: a.body for a in stored_articles(store.path)}
     crawl(embedded_settings, first=False)
-    after = {a.id: a.body for a in store.search(limit=100)}
+    after = {a.id: a.body for a in stored_articles(store.path)}
     assert after == before
     assert store.count() == len(fixture_expectations())
 

@@ -11,11 +11,12 @@ from kafka import KafkaProducer
 
 from consumers.app import build_worker
 from infra.kafka_clients import read_topic
+from infra.search_backend import ElasticsearchSearch
 from infra.search_index import connect, ensure_index
 from infra.topics import ensure_topics, topic_names
 from pantau.config import Settings
 from pantau.schema import Article, DeadLetter, article_id
-from pantau.search import ElasticsearchSearch, SearchQuery
+from pantau.search import SearchQuery
 from tests.conftest import crawl_fixture_site, fixture_expectations, invalid_fixture_urls
 
 pytestmark = pytest.mark.integration

@@ -25,12 +25,13 @@ from elasticsearch import AuthenticationException
 
 from consumers.index import IndexStage
 from consumers.worker import Envelope
+from infra.search_backend import ElasticsearchSearch
 from infra.search_index import connect, ensure_index
 from infra.stack import Credentials, NoStackError, Stack
 from pantau.config import Settings, load_settings
 from pantau.enrich.stage import Enricher
 from pantau.schema import Article, article_id
-from pantau.search import ElasticsearchSearch, SearchQuery
+from pantau.search import SearchQuery
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration

@@ -27,9 +27,8 @@ import pytest
 
 from crawlers.fixture_server import FixtureServer
 from crawlers.sitespec import FIXTURES_DIR, SITES_DIR, load_registry
-from pantau.schema import Article
 from pantau.store import Store
-from tests.conftest import REPO
+from tests.conftest import REPO, stored_articles
 from tests.hostile_site import BEHAVIOURS, HostileSite
 
 REGISTRY = load_registry()
@@ -98,7 +97,7 @@ def test_every_registry_site_crawls_to_its_expected_articles(tmp_path: Path, ser
         assert len(fetched) == len(set(fetched)) == report["pages"]
         assert report["pages"] == report["delivered"] + report["unchanged"] + report["dead_letter"] + report["failed"]
         expected = expected_articles(site)
-        stored = {a.id: a for a in store.search(site=site, limit=100)}
+        stored = {a.id: a for a in stored_articles(store.path, site=site)}
         assert set(stored) == set(expected), site
         assert report["delivered"] == len(expected) and report["failed"] == 0
         for article_id, want in expected.items():
@@ -112,7 +111,7 @@ def test_every_registry_site_crawls_to_its_expected_articles(tmp_path: Path, ser
     assert {"/15", "/30"} <= {p[-3:] for p in servers["memorandum"].requests if "/read/101234/" in p}
     assert any(p.endswith("/15") for p in servers["radarkoran"].requests)
     # ANTARA's per-regency listing put its region on the article.
-    sukamara = next(a for a in store.search(site="antara_kalteng", limit=100) if "sukamara" in a.canonical_url)
+    sukamara = next(a for a in stored_articles(store.path, site="antara_kalteng") if "sukamara" in a.canonical_url)
     assert sukamara.region_hint is not None and sukamara.region_hint.code == "62.08"
 
     health = run(tmp_path, "sites", "health", "--json")
@@ -162,7 +161,7 @@ def test_a_second_crawl_fetches_nothing_again_and_a_changed_page_is_a_new_versio
         report = pages_in_report(refetch.stdout, "memorandum")
         assert report["delivered"] == 1 and report["unchanged"] == 3 and report["dead_letter"] == 1, refetch.stdout
     store = Store(tmp_path / "pantau.sqlite3")
-    versions = {a.canonical_url.rsplit("/", 1)[-1]: a for a in store.search(limit=100)}
+    versions = {a.canonical_url.rsplit("/", 1)[-1]: a for a in stored_articles(store.path)}
     changed = versions["perbaikan-jalan-provinsi-di-tuban-dikebut"]
     assert changed.version == 2 and changed.body.endswith("lebih cepat dari jadwal.")
     assert versions["harga-bawang-merah-di-mataram-turun"].version == 2
@@ -195,7 +194,7 @@ def test_a_site_whose_selectors_match_nothing_is_counted_and_fails_the_run(tmp_p
     assert report["delivered"] + report["dead_letter"] == 5  # nothing vanished
     misses = re.search(r"site selectors matched nothing: (.*)", result.stdout)
     assert misses and "body=5" in misses.group(1) and "title=5" in misses.group(1)
-    stored = Store(tmp_path / "data" / "pantau.sqlite3").search(limit=100)
+    stored = stored_articles(tmp_path / "data" / "pantau.sqlite3")
     assert stored and all(a.extraction["body"].startswith("trafilatura") for a in stored)
 
 
@@ -229,7 +228,7 @@ def test_a_hostile_site_never_crashes_the_crawler_and_every_failure_is_counted(t
     assert "feed:parse_error=1" in result.stdout and "sitemap:parse_error=1" in result.stdout
     # Retry-After was honoured: the rate-limited page came through on its second request.
     assert site.hits["/read/2/terlalu-banyak-permintaan"] == 2
-    stored = {a.title for a in Store(tmp_path / "data" / "pantau.sqlite3").search(limit=100)}
+    stored = {a.title for a in stored_articles(tmp_path / "data" / "pantau.sqlite3")}
     assert {"Berita 1", "Berita 2", "Berita 10"} <= stored
 
 
@@ -284,7 +283,7 @@ def test_backfill_walks_listings_back_and_stops_past_the_since_date(tmp_path: Pa
     # Page 2 of the listing holds only a 2020 story: the walk stops there instead of asking for page 3.
     assert "/kategori/5/pemerintahan/30" in server.requests
     assert "/kategori/5/pemerintahan/60" not in server.requests
-    titles = {a.title for a in Store(tmp_path / "pantau.sqlite3").search(site="memorandum", limit=100)}
+    titles = {a.title for a in stored_articles(tmp_path / "pantau.sqlite3", site="memorandum")}
     assert "Kades di Sidoarjo Diingatkan Tidak Berpolitik Praktis" in titles
 
 
@@ -297,7 +296,7 @@ def test_the_demo_stores_all_five_sites_where_search_finds_them(tmp_path: Path) 
         )
     again = run(tmp_path, "demo")  # a second run finds everything unchanged, and says so
     assert again.returncode == 0 and "unchanged" in again.stdout
-    found = run(tmp_path, "search", "netralitas", "--json", "--limit", "50")
+    found = run(tmp_path, "search", "netralitas", "--format", "json", "--limit", "50")
     assert found.returncode == 0, found.stderr
-    sites = {Article.model_validate_json(line).site for line in found.stdout.splitlines() if line.strip()}
+    sites = {json.loads(line)["site"] for line in found.stdout.splitlines() if line.strip()}
     assert len(sites) >= 4, sites
