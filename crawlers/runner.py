@@ -90,12 +90,18 @@ def quiet_download_tracebacks() -> None:
             log.addFilter(_FailureWithoutTraceback())
 
 
+def _scrapy_level(settings: Settings) -> str:
+    # Scrapy's own INFO records (enabled middlewares, the stats dump, crawl rates) repeat what
+    # the run report and the metrics say, hundreds of lines a run; they are kept for DEBUG.
+    return "DEBUG" if settings.log_level == "DEBUG" else max(settings.log_level, "WARNING", key=logging.getLevelName)
+
+
 def scrapy_settings(settings: Settings, item_pipelines: Mapping[str, int]) -> ScrapySettings:
     s = ScrapySettings()
     s.setmodule("crawlers.settings", priority="project")
     s.set("ITEM_PIPELINES", dict(item_pipelines), priority="project")
     s.set("USER_AGENT", user_agent(settings), priority="project")
-    s.set("LOG_LEVEL", settings.log_level, priority="project")
+    s.set("LOG_LEVEL", _scrapy_level(settings), priority="project")
     # Pantau's own key=value handler (pantau.logs) prints Scrapy's records too.
     s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
     return s
@@ -187,10 +193,12 @@ def crawl(
     caller so that this package does not depend on the pipelines.
     """
     opts = options or CrawlOptions()
+    logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
     process = CrawlerProcess(scrapy_settings(settings, item_pipelines))
     # Scrapy lowers the root logger to NOTSET when it leaves handlers to us; at DEBUG it
     # would build a record (with the whole item) for every page.
     logging.getLogger().setLevel(settings.log_level)
+    logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
     quiet_download_tracebacks()
     state = CrawlState.in_data_dir(settings.data_dir)
     runs = _Runs(process, settings, delivery, state, opts)
@@ -233,6 +241,7 @@ def watch(
 
     process = _WatchProcess(scrapy_conf)
     logging.getLogger().setLevel(settings.log_level)
+    logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
     quiet_download_tracebacks()
     state = CrawlState.in_data_dir(settings.data_dir)
     runs = _Runs(process, settings, delivery, state, opts)

@@ -31,3 +31,7 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 # ITEM_PIPELINES is set by the composition root (pantau.cli), which knows the pipelines.
+# Item messages without the item: a page's text never goes into the log.
+LOG_FORMATTER = "crawlers.logformatter.NoBodiesLogFormatter"
+# The dependency versions are for bug reports (--log-level DEBUG shows Scrapy's own INFO).
+LOG_VERSIONS: list[str] = []
