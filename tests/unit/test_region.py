@@ -6,15 +6,13 @@ Every text here is written for the test; none is taken from a real article.
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
 from pantau.enrich.region import tag_regions
 from pantau.enrich.region.gazetteer import ALIASES_RESOURCE, Gazetteer, GazetteerError, load_gazetteer, parse_aliases
 from pantau.schema import RegionTags
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
