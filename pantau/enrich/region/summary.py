@@ -58,16 +58,17 @@ def _passing_capitals(gazetteer: Gazetteer, accepted: Sequence[Mention], signals
             strong.add(m.code)
         if m.rule != "parent_apposition" and gazetteer.regions[m.code].type == "provinsi":
             provinces.add(m.code)
-    # A story about the seat's own election ("calon wali kota") is about the seat.
-    own = signals.preferred_type
-    return {
+    seats = {
         m.code
         for m in accepted
-        if m.code is not None
-        and m.code not in strong
-        and gazetteer.capital_of.get(m.code) in provinces
-        and gazetteer.regions[m.code].type != own
+        if m.code is not None and m.code not in strong and gazetteer.capital_of.get(m.code) in provinces
     }
+    if not seats:
+        return seats
+    # A story about the seat's own election ("calon wali kota") is about the seat. (Looked
+    # up only now: counting the office words scans the whole text.)
+    own = signals.preferred_type
+    return {code for code in seats if gazetteer.regions[code].type != own}
 
 
 def _weight(m: Mention, signals: Signals, passing: set[str]) -> float:

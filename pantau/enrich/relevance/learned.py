@@ -28,6 +28,7 @@ and adds a ``features`` group with the features that moved the score most.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import math
@@ -67,6 +68,10 @@ penulis pewarta
 _STOP: Final = frozenset(_STOP_WORDS.split())
 #: Kinds paired when they share a sentence (with every ``signal:`` label).
 _SALIENT: Final = frozenset({"actor", "neutrality", "election", "oversight", "appeal", "non_target", "other_sense"})
+
+
+def _magnitude(item: tuple[str, float]) -> float:
+    return abs(item[1])
 
 
 class ModelError(ValueError):
@@ -119,10 +124,12 @@ def features(reading: Reading) -> Features:
             dense["k:" + kind] = 1.0
             if where:
                 dense[where + kind] = 1.0
-        salient = sorted(k for k in kinds if k in _SALIENT or k.startswith("signal:"))
-        for i, first in enumerate(salient):
-            for second in salient[i + 1 :]:
-                dense[f"co:{first}&{second}"] = 1.0
+        salient = [k for k in kinds if k in _SALIENT or k.startswith("signal:")]
+        if len(salient) > 1:
+            salient.sort()
+            for i, first in enumerate(salient):
+                for second in salient[i + 1 :]:
+                    dense[f"co:{first}&{second}"] = 1.0
         if sent and "actor" in kinds:
             actor_sentences.append(sent)
     # Every n-gram is kept here; the model's vocabulary decides which count.
@@ -158,11 +165,14 @@ class LinearModel:
     known: frozenset[str] = field(init=False, repr=False, compare=False)
     #: The heaviest features (see :data:`_HEAVY`), where explanations are looked for first.
     heavy: frozenset[str] = field(init=False, repr=False, compare=False)
+    #: Every feature's place when ranked by the magnitude of its weight (0 the heaviest).
+    rank: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "known", frozenset(self.weights))
-        ranked = sorted(self.weights, key=lambda f: -abs(self.weights[f]))
+        ranked = sorted(self.weights, key=lambda f: (-abs(self.weights[f]), f))
         object.__setattr__(self, "heavy", frozenset(ranked[:_HEAVY]))
+        object.__setattr__(self, "rank", {f: i for i, f in enumerate(ranked)})
 
     def weigh(self, feats: Features, limit: int = EXPLAIN) -> tuple[float, list[str]]:
         """The logit (the bias plus every known feature's weight times its value) and the
@@ -170,16 +180,18 @@ class LinearModel:
         weights = self.weights
         dense = [(f, weights[f] * v) for f, v in feats.dense.items() if f in weights]
         known = feats.grams & self.known  # in C: n-grams the model has never seen drop out
-        z = self.bias + sum(c for _, c in dense) + sum(map(weights.__getitem__, known))
+        z = self.bias + sum([c for _, c in dense]) + sum(map(weights.__getitem__, known))
         if not limit:
             return z, []
-        # An n-gram counts 1, so its contribution is its weight: look for the strongest among
-        # the heaviest first, and widen only when too few of them are present.
+        # An n-gram counts 1, so its contribution is its weight: the heaviest present are
+        # found by their precomputed rank (a C-level key), widening only when too few are.
+        rank = self.rank
         grams = known & self.heavy
         if len(grams) < limit:
             grams = known
-        pool = [(f, weights[f]) for f in grams]
-        pool += dense
+        top = heapq.nsmallest(limit, grams, key=rank.__getitem__)
+        pool = [(f, weights[f]) for f in top]
+        pool += heapq.nlargest(limit, dense, key=_magnitude)
         ranked = sorted(pool, key=lambda kv: (-abs(kv[1]), kv[0]))[:limit]
         return z, [("+" if c > 0 else "-") + f for f, c in ranked if c]
 
