@@ -553,6 +553,15 @@ def test_a_navy_base_names_its_regency(gazetteer: Gazetteer) -> None:
     assert primary(tags) == code_of(gazetteer, "Kabupaten Lingga")
 
 
+@pytest.mark.parametrize(
+    "institution",
+    ["Universitas Riau", "KRI Makassar", "PT Semen Padang", "Bank Jatim", "TVRI Sulsel", "Politeknik Ambon"],
+)
+def test_institutions_named_after_another_place_are_not_mentions(gazetteer: Gazetteer, institution: str) -> None:
+    tags = tag_regions("Kerja sama", f"LUMAJANG - Pemkab Lumajang meneken kerja sama dengan {institution}.")
+    assert [r.code for r in tags.mentioned] == [code_of(gazetteer, "Kabupaten Lumajang")]
+
+
 def test_the_torajan_rite_is_not_solo(gazetteer: Gazetteer) -> None:
     tags = tag_regions("Upacara Rambu Solo' digelar", "Warga Kabupaten Toraja Utara menggelar Rambu Solo' pekan ini.")
     assert primary(tags) == code_of(gazetteer, "Kabupaten Toraja Utara")
