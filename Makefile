@@ -10,7 +10,7 @@ export PIP_CACHE_DIR := $(PANTAU_CACHE_DIR)/pip
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test test-unit lint typecheck stack-up stack-down stack-status bench eval clean
+.PHONY: install run demo test test-unit lint typecheck stack-up stack-down stack-status bench eval train-relevance clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Pantau needs Python 3.11 or later, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -62,6 +62,11 @@ bench: install
 
 eval: install
 	$(BIN)/pantau eval
+
+## Retrain the learned relevance layer on the development sets (writes relevance_model.json
+## and prints the cross-validated estimates; about two minutes).
+train-relevance: install
+	$(BIN)/python -m pantau.enrich.relevance.train
 
 clean:
 	rm -rf $(VENV) .pantau .stack .stack-test .pytest_cache .mypy_cache .ruff_cache

@@ -91,7 +91,8 @@ class Relevance(_Model):
     relevant: bool
     threshold: float
     scorer: str
-    #: Which lexicon terms fired, by group (actor, neutrality, election, oversight, ...).
+    #: Which lexicon terms fired, by group (actor, neutrality, election, oversight, ...), and
+    #: under ``features`` the learned layer's strongest signed features ("+co:actor&signal:candidate").
     matched: dict[str, list[str]] = Field(default_factory=dict)
     actors: list[str] = Field(default_factory=list)
     stages: list[Literal["appeal", "report", "sanction"]] = Field(default_factory=list)

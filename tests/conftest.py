@@ -21,7 +21,9 @@ from pantau.config import Settings, load_settings
 from pantau.schema import Article
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO.parent / "shared" / "seeds"
+#: The five real seed articles (not in the repository); PANTAU_SEEDS_DIR points elsewhere,
+#: e.g. from a worktree whose parent folder does not hold them.
+SEEDS = Path(os.environ.get("PANTAU_SEEDS_DIR") or REPO.parent / "shared" / "seeds")
 
 
 @pytest.fixture(scope="session")

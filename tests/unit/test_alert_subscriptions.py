@@ -10,6 +10,7 @@ from pantau.alerts.subscriptions import (
     Subscription,
     SubscriptionError,
     SubscriptionFolder,
+    actor_labels,
     load_subscriptions,
     remove_subscription,
     write_subscription,
@@ -79,8 +80,8 @@ channels:
         f"{path}: filters.regions[1]: no region is called 'Jembre'; did you mean Kabupaten Jember, Kabupaten Jembrana?",
         f"{path}: filters.keywords[0]: '\"kepala desa': unclosed quote at character 1: '\"kepala desa'",
         f"{path}: filters.min_relevance: Input should be less than or equal to 1",
-        f"{path}: filters.actors[0]: unknown actor type 'vilage'; did you mean village? known: asn, bumn, "
-        "camat_lurah, honorer, official, pj_head, polri, pppk, tni, tni_polri, village",
+        f"{path}: filters.actors[0]: unknown actor type 'vilage'; did you mean village? known: "
+        + ", ".join(sorted(actor_labels())),
         f"{path}: channels[0].to[0]: 'not-an-address' is not an email address",
         f"{path}: channels[1]: Input tag 'sms' found using 'type' does not match any of the expected tags: "
         "'webhook', 'email', 'telegram'",

@@ -6,15 +6,13 @@ Every text here is written for the test; none is taken from a real article.
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
 from pantau.enrich.region import tag_regions
 from pantau.enrich.region.gazetteer import ALIASES_RESOURCE, Gazetteer, GazetteerError, load_gazetteer, parse_aliases
 from pantau.schema import RegionTags
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -505,6 +503,77 @@ def test_province_wide_story_over_several_regencies(gazetteer: Gazetteer) -> Non
     assert primary(tags) == code_of(gazetteer, "Jawa Timur")
     without_province = tag_regions("Kerja sama", "Pemkab Lumajang dan Pemkot Surabaya meneken kerja sama.")
     assert primary(without_province) == code_of(gazetteer, "Kabupaten Lumajang")
+
+
+@pytest.mark.parametrize(
+    ("dateline", "province_words", "province"),
+    [
+        ("KENDARI, KABARSULTRA -", "Pj Gubernur Sultra meminta pegawai Pemprov Sultra", "Sulawesi Tenggara"),
+        ("PALU -", "Kapolda Sulteng memerintahkan seluruh Polres di Sulawesi Tengah", "Sulawesi Tengah"),
+        ("PALEMBANG -", "Asprov PSSI Sumsel mengumpulkan wasit dari seluruh Sumatera Selatan", "Sumatera Selatan"),
+    ],
+)
+def test_province_story_datelined_at_its_seat_is_the_province(
+    gazetteer: Gazetteer, dateline: str, province_words: str, province: str
+) -> None:
+    body = f"{dateline} {province_words} agar bekerja tanpa memihak. Rapat digelar pekan ini."
+    tags = tag_regions("Rapat koordinasi jelang pemungutan suara", body)
+    assert primary(tags) == code_of(gazetteer, province)
+    assert tags.scope == "province"
+    seat = next(e for e in tags.evidence if e.rule == "dateline")
+    assert seat.region_code != code_of(gazetteer, province)  # the dateline is still evidence, of the seat
+
+
+def test_the_seat_itself_is_the_story_when_its_own_offices_are_named(gazetteer: Gazetteer) -> None:
+    kendari = code_of(gazetteer, "Kota Kendari")
+    cued = tag_regions("Pemkot Kendari tata pasar", "KENDARI - Pj Gubernur Sultra meninjau pasar dan Pemkot Kendari.")
+    assert primary(cued) == kendari
+    own_election = tag_regions(
+        "KPID Sultra tegur televisi lokal",
+        "KENDARI - KPID Sultra menegur televisi di Kendari yang berat sebelah memberitakan calon wali kota.",
+    )
+    assert primary(own_election) == kendari
+
+
+def test_a_regency_seat_in_the_dateline_settles_a_shared_name(gazetteer: Gazetteer) -> None:
+    body = "KAJEN - Kapolres Pekalongan meminta kepala desa se-Kabupaten Pekalongan menjaga kerukunan warga."
+    assert primary(tag_regions("Kades diminta jaga kerukunan", body)) == code_of(gazetteer, "Kabupaten Pekalongan")
+    seat_only = tag_regions("Warga antre air bersih", "KEPANJEN - Warga Desa Sumberpucung antre air bersih, Malang.")
+    assert primary(seat_only) == code_of(gazetteer, "Kabupaten Malang")
+
+
+def test_se_prefix_keeps_the_type_cue(gazetteer: Gazetteer) -> None:
+    tags = tag_regions("Apel", "Kepala desa se-Kabupaten Blitar mengikuti apel bersama.")
+    assert primary(tags) == code_of(gazetteer, "Kabupaten Blitar")
+    assert rules(tags, code_of(gazetteer, "Kabupaten Blitar")) == {"explicit_type"}
+
+
+def test_a_navy_base_names_its_regency(gazetteer: Gazetteer) -> None:
+    tags = tag_regions("Lanal Lingga selamatkan nelayan", "Tim Lanal Lingga menolong tiga nelayan di laut.")
+    assert primary(tags) == code_of(gazetteer, "Kabupaten Lingga")
+
+
+@pytest.mark.parametrize(
+    "institution",
+    ["Universitas Riau", "KRI Makassar", "PT Semen Padang", "Bank Jatim", "TVRI Sulsel", "Politeknik Ambon"],
+)
+def test_institutions_named_after_another_place_are_not_mentions(gazetteer: Gazetteer, institution: str) -> None:
+    tags = tag_regions("Kerja sama", f"LUMAJANG - Pemkab Lumajang meneken kerja sama dengan {institution}.")
+    assert [r.code for r in tags.mentioned] == [code_of(gazetteer, "Kabupaten Lumajang")]
+
+
+def test_the_torajan_rite_is_not_solo(gazetteer: Gazetteer) -> None:
+    tags = tag_regions("Upacara Rambu Solo' digelar", "Warga Kabupaten Toraja Utara menggelar Rambu Solo' pekan ini.")
+    assert primary(tags) == code_of(gazetteer, "Kabupaten Toraja Utara")
+    assert code_of(gazetteer, "Kota Surakarta") not in codes(tags)
+
+
+def test_capitals_must_lie_in_their_province() -> None:
+    text = resources.files("pantau.enrich.region").joinpath(ALIASES_RESOURCE).read_text("utf-8")
+    broken = text.replace('"74": ["74.71"]', '"74": ["73.71"]')
+    aliases = parse_aliases(broken)
+    with pytest.raises(GazetteerError, match="capitals"):
+        Gazetteer.from_aliases(aliases)
 
 
 def test_repeated_mentions_add_up(gazetteer: Gazetteer) -> None:

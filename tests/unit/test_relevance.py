@@ -9,6 +9,7 @@ import pytest
 from pantau.enrich.relevance import (
     DEFAULT_THRESHOLD,
     SCORER_NAME,
+    LearnedScorer,
     Lexicon,
     LexiconScorer,
     Scorer,
@@ -16,8 +17,7 @@ from pantau.enrich.relevance import (
     load_lexicon,
 )
 from pantau.schema import Relevance
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -473,10 +473,11 @@ def test_alternative_scorer_satisfies_protocol() -> None:
     assert not _run_stage(alternative, "Cuaca", "Hujan deras").relevant
 
 
-def test_default_scorer_is_a_cached_lexicon_scorer() -> None:
+def test_default_scorer_is_the_cached_learned_layer_over_the_lexicon() -> None:
     first = default_scorer()
     assert isinstance(first, Scorer)
-    assert isinstance(first, LexiconScorer)
+    assert isinstance(first, LearnedScorer)
+    assert isinstance(first.lexicon_scorer, LexiconScorer)
     assert default_scorer() is first
     assert load_lexicon() is load_lexicon()
 
@@ -515,6 +516,19 @@ def test_lexicon_rejects_a_spelling_with_two_meanings() -> None:
         )
 
 
+def test_lexicon_rejects_a_term_listed_in_two_entries() -> None:
+    with pytest.raises(ValueError, match="listed twice"):
+        Lexicon.from_mapping(
+            {
+                "groups": {
+                    "actor": [{"label": "asn", "terms": {"asn": ["aparatur"]}}],
+                    "signal": [{"label": "conduct", "terms": {"hadir": ["aparatur"]}}],
+                }
+            },
+            fuzzy=False,
+        )
+
+
 def test_packaged_lexicon_has_every_group() -> None:
     groups = {term.group for term in load_lexicon().terms}
     assert groups == {
@@ -527,6 +541,7 @@ def test_packaged_lexicon_has_every_group() -> None:
         "other_sense",
         "government",
         "context",
+        "signal",
     }
 
 

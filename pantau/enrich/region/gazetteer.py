@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Annotated, Literal
 
 from lokal import wilayah
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from pantau.datafile import FileModel, parse_yaml, validate
 from pantau.schema import Region
@@ -92,9 +92,19 @@ class CueLexicon:
 class Gazetteer:
     """Every province and kabupaten/kota with the names they are known by."""
 
-    def __init__(self, regions: Iterable[Region], entries: Iterable[NameEntry], cues: CueLexicon) -> None:
+    def __init__(
+        self,
+        regions: Iterable[Region],
+        entries: Iterable[NameEntry],
+        cues: CueLexicon,
+        capitals: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
         self.regions: dict[str, Region] = {r.code: r for r in regions}
         self.cues = cues
+        #: Kabupaten/kota code -> the province whose seat of government it holds.
+        self.capital_of: dict[str, str] = {
+            code: province for province, codes in (capitals or {}).items() for code in codes
+        }
         self.by_key: dict[tuple[str, ...], NameEntry] = {}
         index: dict[str, list[NameEntry]] = {}
         for entry in entries:
@@ -108,6 +118,21 @@ class Gazetteer:
         self.first_words: frozenset[str] = frozenset(
             form for first in index for form in (first.capitalize(), first.upper())
         )
+
+    @classmethod
+    def from_aliases(cls, aliases: AliasFile) -> Gazetteer:
+        """The official regions with the names, cues and seats of a validated alias file."""
+        regions = _official_regions()
+        by_code = {r.code: r for r in regions}
+        entries, _ = _build_entries(by_code, aliases)
+        for province, codes in aliases.capitals.items():
+            for code in codes:
+                region = by_code.get(code)
+                if region is None or province not in by_code or region.province_code != province or code == province:
+                    raise GazetteerError(
+                        f"{ALIASES_RESOURCE}: capitals: {code!r} is not a kabupaten/kota of {province!r}"
+                    )
+        return cls(regions, entries, _cue_lexicon(aliases), aliases.capitals)
 
     def region(self, code: str) -> Region:
         """The region with this dotted code; KeyError when there is none."""
@@ -208,11 +233,15 @@ class AliasFile(FileModel):
     #: Region code -> extra names (abbreviations, other spellings).
     provinces: dict[str, list[Phrase]]
     regencies: dict[str, list[Phrase]]
+    #: Seats of kabupaten that share their name with a kota.
+    seats: dict[str, list[Phrase]] = Field(default_factory=dict)
     spellings: dict[str, list[Phrase]]
     #: Names that count only with a cue.
     risky: list[Phrase]
     cues: CueFile
     national_phrases: list[Phrase]
+    #: Province code -> the kabupaten/kota holding its seat of government.
+    capitals: dict[str, list[str]] = Field(default_factory=dict)
 
 
 def _lower_tuple(phrases: list[str]) -> tuple[str, ...]:
@@ -240,7 +269,12 @@ def _build_entries(regions: Mapping[str, Region], aliases: AliasFile) -> tuple[l
 
     for region in regions.values():
         add(_bare_name(region.name), region.code, alias=False)
-    sections = {"provinces": aliases.provinces, "regencies": aliases.regencies, "spellings": aliases.spellings}
+    sections = {
+        "provinces": aliases.provinces,
+        "regencies": aliases.regencies,
+        "seats": aliases.seats,
+        "spellings": aliases.spellings,
+    }
     for section, names_by_code in sections.items():
         for code, names in names_by_code.items():
             if code not in regions:
@@ -317,16 +351,12 @@ def _read_aliases() -> AliasFile:
 @functools.cache
 def load_gazetteer() -> Gazetteer:
     """The gazetteer with aliases and cues, built on first call and shared afterwards."""
-    regions = _official_regions()
-    by_code = {r.code: r for r in regions}
-    aliases = _read_aliases()
-    entries, risky = _build_entries(by_code, aliases)
-    gazetteer = Gazetteer(regions, entries, _cue_lexicon(aliases))
+    gazetteer = Gazetteer.from_aliases(_read_aliases())
     logger.info(
         "gazetteer loaded provinces=%d regencies=%d names=%d risky=%d",
         len(gazetteer.provinces()),
         len(gazetteer.regencies()),
-        len(entries),
-        len(risky),
+        len(gazetteer.by_key),
+        sum(entry.risky for entry in gazetteer.by_key.values()),
     )
     return gazetteer

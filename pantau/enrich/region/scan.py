@@ -130,6 +130,8 @@ def _words_before(text: str, pos: int) -> list[tuple[str, int]]:
             word = word[:-1]
             if len(word) > _MAX_ABBREVIATION:
                 break
+        if word[:3].lower() == "se-":
+            word = word[3:]  # "se-Kabupaten Pekalongan": all of the kabupaten
         # The window may have cut the farther word in two.
         if not word.isalpha() or (at == 0 and lo > 0 and text[lo - 1].isalnum()):
             break

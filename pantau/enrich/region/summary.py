@@ -26,6 +26,10 @@ TITLE_BONUS = 3.0
 FOCUS_MIN = 3.0
 #: A province becomes primary over the best kabupaten/kota only with this much more evidence.
 PROVINCE_DOMINANCE = 3.0
+#: ... or this much, when that kabupaten/kota is the province's seat named only in passing.
+CAPITAL_DOMINANCE = 2.0
+#: Rules that tie a mention to its region on their own (a seat named with them is the subject).
+_STRONG_RULES = frozenset({"institution", "explicit_type"})
 #: Below this lead over the next regency of the same province, a named province is primary.
 REGENCY_LEAD = 1.5
 #: Share of its regencies' scores a province receives (a regency mention implies its province).
@@ -38,9 +42,39 @@ NATIONAL_CAPITAL = "31"
 EVIDENCE_PER_REGION = 5
 
 
-def _weight(m: Mention, signals: Signals) -> float:
+def _passing_capitals(gazetteer: Gazetteer, accepted: Sequence[Mention], signals: Signals) -> set[str]:
+    """Provincial seats named only in passing in a story that names their province with weight.
+
+    A seat counts as "in passing" when it is named only by the dateline or bare in the
+    body (no "Kota Kendari", "Pemkot Kendari", title mention); the province counts when
+    it is named anywhere except as a regency's parent ("Kampar, Riau"). A seat whose own
+    offices the article speaks of (wali kota, Pemkot for a kota) is never in passing.
+    """
+    strong: set[str] = set()
+    provinces: set[str] = set()
+    for m in accepted:
+        assert m.code is not None
+        if m.rule in _STRONG_RULES or m.field == "title":
+            strong.add(m.code)
+        if m.rule != "parent_apposition" and gazetteer.regions[m.code].type == "provinsi":
+            provinces.add(m.code)
+    seats = {
+        m.code
+        for m in accepted
+        if m.code is not None and m.code not in strong and gazetteer.capital_of.get(m.code) in provinces
+    }
+    if not seats:
+        return seats
+    # A story about the seat's own election ("calon wali kota") is about the seat. (Looked
+    # up only now: counting the office words scans the whole text.)
+    own = signals.preferred_type
+    return {code for code in seats if gazetteer.regions[code].type != own}
+
+
+def _weight(m: Mention, signals: Signals, passing: set[str]) -> float:
     weight = WEIGHTS[m.rule]
-    if m.rule == "dateline" and m.code == NATIONAL_CAPITAL and signals.national:
+    if m.rule == "dateline" and (m.code in passing or (m.code == NATIONAL_CAPITAL and signals.national)):
+        # The outlet's or the office's town, not the story's subject.
         weight = WEIGHTS["bare_name"]
     if m.field == "title" and m.rule != "parent_apposition":
         weight += TITLE_BONUS
@@ -68,7 +102,8 @@ def summarise(
     regions = gazetteer.regions
     score: defaultdict[str, float] = defaultdict(float)
     first: dict[str, int] = {}
-    weights = [_weight(m, signals) for m in accepted]
+    passing = _passing_capitals(gazetteer, accepted, signals)
+    weights = [_weight(m, signals, passing) for m in accepted]
     for order, (m, weight) in enumerate(zip(accepted, weights, strict=True)):
         assert m.code is not None
         score[m.code] += weight
@@ -101,9 +136,8 @@ def summarise(
     best_province = max(provinces, key=lambda c: (local(c), implied[c], -first[c]), default=None)
 
     primary: str | None = best_regency
-    if best_province is not None and (
-        best_regency is None or score[best_province] >= PROVINCE_DOMINANCE * score[best_regency]
-    ):
+    dominance = CAPITAL_DOMINANCE if best_regency in passing else PROVINCE_DOMINANCE
+    if best_province is not None and (best_regency is None or score[best_province] >= dominance * score[best_regency]):
         primary = best_province
     elif best_regency is not None:
         # Several regencies of one named province, none leading: a province-wide story.

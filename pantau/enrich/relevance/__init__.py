@@ -1,31 +1,52 @@
 """Relevance scoring: does an article cover the political neutrality of state apparatus?
 
-The enrich stage only ever calls ``scorer.score(title, body)`` on a :class:`Scorer`, so a
-learned model can replace the default :class:`LexiconScorer` without touching the stage.
+The enrich stage only ever calls ``scorer.score(title, body)`` on a :class:`Scorer`; the
+default is the learned layer (:class:`LearnedScorer`) over the lexicon's reading.
 
 - :mod:`.lexicon`: the terms (``relevance_lexicon.yaml``), typo variants, the trie regex;
 - :mod:`.sentences`: sentence and paragraph segmentation, offset-keeping lowering and
   related-link blanking;
-- :mod:`.scorer`: :class:`LexiconScorer` (``lexicon-v1``), how the score is made.
+- :mod:`.hits`: finding the terms, sentence by sentence, and tallying them;
+- :mod:`.scorer`: :class:`LexiconScorer` (``lexicon-v1``), the weighted co-occurrence
+  formula, and :class:`Reading`, everything it found;
+- :mod:`.learned`: :class:`LearnedScorer` (``learned-v1``), logistic regression over the
+  reading and word n-grams, with the model in ``relevance_model.json``;
+- :mod:`.train`: how that model is trained and cross-validated (needs scikit-learn).
 """
 
+from pantau.enrich.relevance.learned import (
+    Features,
+    LearnedScorer,
+    LinearModel,
+    ModelError,
+    default_scorer,
+    features,
+    load_model,
+)
 from pantau.enrich.relevance.lexicon import Lexicon, LexiconError, Term, load_lexicon
 from pantau.enrich.relevance.scorer import (
     DEFAULT_THRESHOLD,
     SCORER_NAME,
     LexiconScorer,
+    Reading,
     Scorer,
-    default_scorer,
 )
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "SCORER_NAME",
+    "Features",
+    "LearnedScorer",
     "Lexicon",
     "LexiconError",
     "LexiconScorer",
+    "LinearModel",
+    "ModelError",
+    "Reading",
     "Scorer",
     "Term",
     "default_scorer",
+    "features",
     "load_lexicon",
+    "load_model",
 ]

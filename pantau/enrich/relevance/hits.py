@@ -44,6 +44,8 @@ class Tally:
     support: set[str]
     #: Coverage markers: [in the whole article, in the lede].
     scopes: dict[str, list[int]]
+    #: What each sentence holds: ``group`` and ``group:label`` keys (for the learned layer).
+    kinds: dict[int, set[str]]
 
 
 def tally(hits: list[Hit]) -> Tally:
@@ -60,9 +62,14 @@ def tally(hits: list[Hit]) -> Tally:
     staged: list[Hit] = []
     support: set[str] = set()
     scopes = {"national": [0, 0], "local": [0, 0]}
+    kinds: dict[int, set[str]] = {}
     for hit in hits:
         term, start, sent, _ = hit
         group = term.group
+        if sent in kinds:
+            kinds[sent].update(term.kinds)
+        else:
+            kinds[sent] = set(term.kinds)
         if group in matched:
             matched[group].add(term.canonical)
         else:
@@ -102,16 +109,32 @@ def tally(hits: list[Hit]) -> Tally:
         staged=staged,
         support=support,
         scopes=scopes,
+        kinds=kinds,
     )
 
 
-def find_hits(lexicon: Lexicon, title: str, body: str) -> tuple[list[Hit], list[int], list[int]]:
-    """All term hits in text order, plus the body's sentence starts and their paragraph numbers."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An article's hits in text order, and the text they were found in."""
+
+    hits: list[Hit]
+    #: Start offsets of the body's sentences, and each one's paragraph number (from 1).
+    starts: list[int]
+    paras: list[int]
+    #: The title lowered, and the body lowered with related-link lines blanked (same offsets).
+    title: str
+    body: str
+
+
+def find_hits(lexicon: Lexicon, title: str, body: str) -> Found:
+    """All term hits in text order, with the body's sentences and the lowered text."""
     starts, paras = sentence_starts(body)
-    hits: list[Hit] = [(term, start, 0, 0) for term, start in lexicon.find(lower_same_length(title))]
+    lowered_title = lower_same_length(title)
+    lowered_body = body_for_matching(body)
+    hits: list[Hit] = [(term, start, 0, 0) for term, start in lexicon.find(lowered_title)]
     i, last = 0, len(starts) - 1
-    for term, start in lexicon.find(body_for_matching(body)):
+    for term, start in lexicon.find(lowered_body):
         while i < last and starts[i + 1] <= start:  # hits come in text order
             i += 1
         hits.append((term, start, i + 1, paras[i]))
-    return hits, starts, paras
+    return Found(hits, starts, paras, lowered_title, lowered_body)

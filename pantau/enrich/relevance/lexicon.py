@@ -1,12 +1,13 @@
 """The relevance lexicon: terms by group, their spelling variants and typos, one regex.
 
 Terms come from ``relevance_lexicon.yaml`` (groups: actor, neutrality, election,
-oversight, appeal, plus non_target, other_sense, government and context, which only
-shape the others), validated by :class:`LexiconFile`. All spelling variants are compiled
-once into a single regex built from a character trie, so one C-level pass over the
-lower-cased text finds every term; the longest term wins at each position, which is how
-"zona netral" or "netralitas penyelenggara" hide the "netral" inside them. Generated
-one-edit typos ("nertralitas", "prakstis") are added for entries marked ``fuzzy``.
+oversight, appeal; non_target, other_sense, government and context, which only shape the
+others; and signal, which only the learned layer weighs), validated by
+:class:`LexiconFile`. All spelling variants are compiled once into a single regex built
+from a character trie, so one C-level pass over the lower-cased text finds every term;
+the longest term wins at each position, which is how "zona netral" or "netralitas
+penyelenggara" hide the "netral" inside them. Generated one-edit typos ("nertralitas",
+"prakstis") are added for entries marked ``fuzzy``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -37,8 +38,9 @@ NON_TARGET: Final = "non_target"
 OTHER_SENSE: Final = "other_sense"
 GOVERNMENT: Final = "government"
 CONTEXT: Final = "context"
+SIGNAL: Final = "signal"
 GROUPS: Final = frozenset(
-    {ACTOR, NEUTRALITY, ELECTION, OVERSIGHT, APPEAL, NON_TARGET, OTHER_SENSE, GOVERNMENT, CONTEXT}
+    {ACTOR, NEUTRALITY, ELECTION, OVERSIGHT, APPEAL, NON_TARGET, OTHER_SENSE, GOVERNMENT, CONTEXT, SIGNAL}
 )
 
 Stage = Literal["appeal", "report", "sanction"]
@@ -118,6 +120,12 @@ class Term:
     scope: Scope | None = None
     role: bool = False
     implies_election: bool = False
+
+    #: The keys a hit of this term files under: its group, and its group with its label.
+    kinds: tuple[str, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", (self.group, f"{self.group}:{self.label}"))
 
 
 def norm_surface(text: str) -> str:
@@ -288,6 +296,12 @@ class Lexicon:
         for group, entries in spec.groups.items():
             for entry in entries or []:
                 for surface, term in _entry_terms(group, entry):
+                    known = explicit.get(surface)
+                    if known is not None and known != term:
+                        raise LexiconError(
+                            f"{source}: lexicon term {surface!r} is listed twice: "
+                            f"{known.group}/{known.canonical} and {group}/{term.canonical}"
+                        )
                     explicit[surface] = term
                     if fuzzy and entry.fuzzy:
                         for typo in _fuzzy_variants(norm_surface(surface)):

@@ -56,10 +56,10 @@ Labels (empty when no actor–neutrality pair exists):
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass
 from typing import Final, Literal, Protocol, runtime_checkable
 
-from pantau.enrich.relevance.hits import LEDE, Hit, Tally, find_hits, tally
+from pantau.enrich.relevance.hits import LEDE, Found, Hit, Tally, find_hits, tally
 from pantau.enrich.relevance.lexicon import STAGES, Lexicon, Stage, load_lexicon
 from pantau.enrich.relevance.sentences import sentence_text
 from pantau.schema import Relevance
@@ -205,7 +205,7 @@ def _coverage(national: int, national_lede: int, local: int, local_lede: int) ->
     return "national" if national and national >= 3 * local else "local"
 
 
-def _combine(
+def _features(
     *,
     pair: float,
     close_hits: int,
@@ -214,15 +214,47 @@ def _combine(
     weight_by_sent: dict[int, float],
     sentences: int,
     election: float,
-) -> float:
-    """The score from the features, rounded to four places (formula in the module docstring)."""
-    repetition = min(1.0, (close_hits - 1) / 3) if close_hits else 0.0
-    title_feature = 0.6 * (0 in neutral_w) + 0.4 * (0 in weight_by_sent)
+) -> dict[str, float]:
+    """The formula's inputs (see the module docstring), each in [0, 1]."""
     # An aside: neutrality named once, late, in a longer article about something else.
     aside = len(neutral_w) == 1 and not any(s <= LEDE for s in neutral_w) and sentences > _SHORT_ARTICLE
-    evidence = 0.6 * pair + 0.15 * repetition + 0.1 * min(1.0, 0.2 * support) + 0.15 * title_feature
-    raw = election * (_ASIDE if aside else 1.0) * evidence
+    return {
+        "pair": pair,
+        "repetition": min(1.0, (close_hits - 1) / 3) if close_hits else 0.0,
+        "support": min(1.0, 0.2 * support),
+        "title": 0.6 * (0 in neutral_w) + 0.4 * (0 in weight_by_sent),
+        "election": election,
+        "aside": float(aside),
+    }
+
+
+def _combine(f: dict[str, float]) -> float:
+    """The score from the features, rounded to four places (formula in the module docstring)."""
+    evidence = 0.6 * f["pair"] + 0.15 * f["repetition"] + 0.1 * f["support"] + 0.15 * f["title"]
+    raw = f["election"] * (_ASIDE if f["aside"] else 1.0) * evidence
     return round(min(1.0, max(0.0, raw)), 4)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the lexicon finds in one article: the record's fields and the formula's inputs.
+
+    :meth:`LexiconScorer.score` turns it into a :class:`Relevance`; the learned layer
+    (:mod:`.learned`) also reads the features and the per-sentence term kinds.
+    """
+
+    score: float
+    matched: dict[str, list[str]]
+    actors: list[str]
+    #: Every actor type the article names (the ordinary ones, or else the role ones).
+    actors_named: list[str]
+    stages: list[Stage]
+    coverage: Literal["national", "local"]
+    #: The formula's inputs, each in [0, 1] (``pair``, ``repetition`` ...).
+    formula: dict[str, float]
+    tally: Tally
+    #: The hits, the body's sentences and the lowered text they were found in.
+    found: Found
 
 
 class LexiconScorer:
@@ -242,33 +274,50 @@ class LexiconScorer:
 
     def score(self, title: str, body: str) -> Relevance:
         """Score one article; pure and deterministic."""
-        hits, starts, paras = find_hits(self.lexicon, title, body)
-        t = tally(hits)
+        r = self.read(title, body)
+        return Relevance(
+            score=r.score,
+            relevant=r.score >= self.threshold,
+            threshold=self.threshold,
+            scorer=self.name,
+            matched=r.matched,
+            actors=r.actors,
+            stages=r.stages,
+            coverage=r.coverage,
+        )
+
+    def read(self, title: str, body: str) -> Reading:
+        """Find the terms and compute the formula's features and score for one article."""
+        found = find_hits(self.lexicon, title, body)
+        starts = found.starts
+        t = tally(found.hits)
         weight_by_sent, labels_by_sent = _actors_by_sentence(t)
         neutral_w, neutral_n, implied_election = _kept_neutrality(t)
-        pair, close_hits, labels = _pair(neutral_w, neutral_n, weight_by_sent, labels_by_sent, paras)
+        pair, close_hits, labels = _pair(neutral_w, neutral_n, weight_by_sent, labels_by_sent, found.paras)
         if pair and not labels:
             # Only title-to-body or distant pairs: name the actors the article talks about.
             labels = _actors_named(t, labels_by_sent)
         stages = self._stages(t.staged, set(neutral_w), title, body, starts) if pair else set()
-        score = _combine(
+        election = _election_factor(t.election_sents, neutral_w, bool(pair), implied_election)
+        formula = _features(
             pair=pair,
             close_hits=close_hits,
             support=len(t.support),
             neutral_w=neutral_w,
             weight_by_sent=weight_by_sent,
             sentences=len(starts),
-            election=_election_factor(t.election_sents, neutral_w, bool(pair), implied_election),
+            election=election,
         )
-        return Relevance(
-            score=score,
-            relevant=score >= self.threshold,
-            threshold=self.threshold,
-            scorer=self.name,
+        return Reading(
+            score=_combine(formula),
             matched={group: sorted(t.matched[group]) for group in sorted(t.matched)},
             actors=sorted(labels),
+            actors_named=sorted(_actors_named(t, labels_by_sent)),
             stages=[s for s in STAGES if s in stages],
             coverage=_coverage(*t.scopes["national"], *t.scopes["local"]),
+            formula=formula,
+            tally=t,
+            found=found,
         )
 
     def _stages(
@@ -295,9 +344,3 @@ class LexiconScorer:
                     continue
             found.add(stage)
         return found
-
-
-@cache
-def default_scorer() -> Scorer:
-    """The process-wide default scorer (lexicon compiled once)."""
-    return LexiconScorer()
