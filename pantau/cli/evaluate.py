@@ -22,7 +22,7 @@ from pantau.config import Settings
 REPO = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO / "tests" / "eval"
 #: The development sets, in the order they were written (see tests/eval/README.md).
-DEVELOPMENT_SETS = ("articles.jsonl", "holdout.jsonl", "dev2.jsonl", "dev3.jsonl")
+DEVELOPMENT_SETS = ("articles.jsonl", "holdout.jsonl", "dev2.jsonl", "dev3.jsonl", "blind1.jsonl")
 SEEDS_DIR = REPO.parent / "shared" / "seeds"
 
 DEVELOPMENT_NOTE = (
