@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pantau.enrich.dedup.bands import Banding, BandTable
-from pantau.enrich.dedup.minhash import MinHasher
+from pantau.enrich.dedup.minhash import MinHasher, MinhashRows
 from pantau.enrich.dedup.words import analyse
 from pantau.schema import Article, Dedup, DedupMethod, DedupSignature
 
@@ -91,7 +91,7 @@ class DedupIndex:
         self._ids: list[str] = []
         self._cluster_of: list[str] = []
         self._content_of: list[str] = []
-        self._minhash_of: list[bytes | None] = []
+        self._minhash_of = MinhashRows(num_perm)
         self._published_of = array("q")
         self._words_of = array("l")
         self._decision_of: list[tuple[str | None, DedupMethod, float | None] | None] = []
@@ -197,17 +197,18 @@ class DedupIndex:
                 return _Match(row, METHOD_EXACT_CONTENT, 1.0)
         if minhash is None or band_keys is None:
             return None
-        candidates = sorted(self._lsh.lookup(band_keys))
-        if not candidates:
+        found = self._lsh.lookup(band_keys)
+        if not found:
             return None
-        stored = np.frombuffer(b"".join(self._minhash_of[r] or b"" for r in candidates), dtype="<u4")
-        agree = (stored.reshape(len(candidates), -1) == minhash).sum(axis=1)
+        candidates = np.fromiter(found, dtype=np.int64, count=len(found))
+        candidates.sort()
+        agree = np.count_nonzero(self._minhash_of.gather(candidates) == minhash, axis=1)
         # argmax takes the first maximum: ties go to the earliest-added row.
         best = int(np.argmax(agree))
         similarity = int(agree[best]) / self._hasher.num_perm
         if similarity < self.threshold:
             return None
-        return _Match(candidates[best], METHOD_NEAR, similarity)
+        return _Match(int(candidates[best]), METHOD_NEAR, similarity)
 
     @staticmethod
     def _earlier(published: int, than: int) -> bool:
@@ -291,7 +292,7 @@ class DedupIndex:
             content_hash=self._content_of[row],
             published_at=_from_micros(self._published_of[row]),
             words=self._words_of[row],
-            minhash=self._minhash_of[row],
+            minhash=self._minhash_of.get(row),
             scheme=self.scheme,
             duplicate_of=None if decision is None else decision[0],
             method=None if decision is None else decision[1],
