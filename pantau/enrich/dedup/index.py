@@ -169,7 +169,9 @@ class DedupIndex:
                 },
             )
 
-        signature = DedupSignature(
+        # Built from values computed here (the article itself was validated on the way
+        # in), so pydantic's validation would only repeat what is already known.
+        signature = DedupSignature.model_construct(
             article_id=article.id,
             cluster_id=cluster_id,
             content_hash=chash,
@@ -286,7 +288,7 @@ class DedupIndex:
 
     def _signature(self, row: int) -> DedupSignature:
         decision = self._decision_of[row]
-        return DedupSignature(
+        return DedupSignature.model_construct(
             article_id=self._ids[row],
             cluster_id=self._cluster_of[row],
             content_hash=self._content_of[row],
