@@ -94,8 +94,10 @@ class PeakMemory:
         except psutil.Error:
             return "?"
         words = [w for w in cmdline[1:] if not w.startswith("-")][:3]
+        if any("resource_tracker" in w for w in cmdline):
+            return "multiprocessing resource tracker"
         if any("multiprocessing" in w for w in cmdline):
-            return "worker process"
+            return "writer process"
         return " ".join(os.path.basename(w) for w in words) or os.path.basename(cmdline[0] if cmdline else "?")
 
     def _sample(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
+from crawlers import settings as crawler_settings
 from crawlers.sitespec import SiteSpec
 from crawlers.spiders.site import SiteSpider, spider_for
 from pantau.config import Settings
@@ -81,7 +82,7 @@ def crawl(
 
     ``item_pipelines`` is Scrapy's ``ITEM_PIPELINES`` (dotted path to order), given by the
     caller so that this package does not depend on the pipelines. ``base_urls`` points named
-    sites at mirrors (the fixture server); ``fast`` drops the politeness delay, which only
+    sites at mirrors (the fixture server); ``fast`` drops politeness (delay, per-domain cap, robots.txt), which only
     makes sense against such a local mirror.
     """
     process = CrawlerProcess(scrapy_settings(settings, item_pipelines))
@@ -96,6 +97,10 @@ def crawl(
                 **(spider_cls.custom_settings or {}),
                 "DOWNLOAD_DELAY": 0,
                 "AUTOTHROTTLE_ENABLED": False,
+                # The site file's per-domain cap and robots.txt protect the real site; a
+                # local mirror gets the crawler's full concurrency.
+                "CONCURRENT_REQUESTS_PER_DOMAIN": crawler_settings.CONCURRENT_REQUESTS,
+                "ROBOTSTXT_OBEY": False,
             }
         crawler = process.create_crawler(spider_cls)
         process.crawl(crawler, base_url=(base_urls or {}).get(spec.name), max_articles=settings.crawl_max_articles)

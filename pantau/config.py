@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     crawl_max_articles: int = Field(default=200, ge=1)
     user_agent: str = "PantauBot/0.1 (+https://github.com/pantau-monitor/pantau; election-neutrality monitor)"
 
+    # Embedded mode: enrichment and storage run beside the crawl in a second process (uses
+    # the second core) or a thread (one process, but it shares the GIL with the crawl).
+    embedded_worker: Literal["process", "thread"] = "process"
+
     # Delivery.
     producer_retries: int = Field(default=5, ge=0)
     producer_delivery_timeout_ms: int = Field(default=30_000, ge=1000)

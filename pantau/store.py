@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,36 @@ class Store:
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.executescript(_SCHEMA)
+        self._transaction_depth = 0
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One SQLite transaction around every write inside the block (they nest).
+
+        A commit is a disk sync; the embedded writer puts a whole batch of articles,
+        signatures and dead letters in one, which costs a tenth of a commit per write.
+        """
+        if self._transaction_depth:
+            self._transaction_depth += 1
+            try:
+                yield
+            finally:
+                self._transaction_depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._transaction_depth = 1
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+        finally:
+            self._transaction_depth = 0
 
     # --- articles ---------------------------------------------------------------------
 
@@ -84,8 +112,7 @@ class Store:
             e.dedup.duplicate_of if e else None,
             article.to_json(),
         )
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             (rowid,) = self.db.execute(
                 "INSERT INTO articles (id, site, published_at, fetched_at, relevant, score, region_code, "
                 "province_code, cluster_id, duplicate_of, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
@@ -155,7 +182,7 @@ class Store:
     # --- dead letters -----------------------------------------------------------------
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO dead_letters (stage, reason, failed_at, doc) VALUES (?,?,?,?)",
                 (letter.stage, letter.reason, letter.failed_at.isoformat(), letter.model_dump_json()),
@@ -171,7 +198,7 @@ class Store:
     # --- dedup state ------------------------------------------------------------------
 
     def save_signature(self, article_id: str, signature: dict[str, Any]) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "INSERT OR IGNORE INTO dedup_signatures (article_id, doc) VALUES (?, ?)",
                 (article_id, json.dumps(signature)),

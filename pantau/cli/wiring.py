@@ -36,9 +36,8 @@ def delivery(settings: Settings) -> Delivery:
         ensure_engines(settings)
         return KafkaDelivery(settings)
     from pantau.embedded import EmbeddedDelivery
-    from pantau.store import Store
 
-    return EmbeddedDelivery(Store(settings.store_path))
+    return EmbeddedDelivery(settings.store_path, settings.spool_dir, worker=settings.embedded_worker)
 
 
 def search_backend(settings: Settings) -> SearchBackend:

@@ -3,13 +3,15 @@
 Hashing uses fixed constants and a pinned datasketch seed and scheme (no Python
 ``hash``), so a MinHash computed in one process matches one computed in another.
 
-The permutation parameters are datasketch's (drawn once from its pinned seed); applying
-them is done here, on the whole array of shingle hashes at once. datasketch's
+The permutation parameters are datasketch's, drawn from its pinned seed the way datasketch
+2.x draws them (without importing datasketch, which loads scipy: about half a second at
+every process start); applying them is done here, on the whole array of shingle hashes
+at once. datasketch's
 ``update_batch`` takes a Python iterable and calls its hash function once per shingle,
 which cost ~0.3 ms an article against ~0.05 ms for the same arithmetic on the array
 (``benchmarks/enrich_bench.py``). The result is bit-for-bit datasketch's: the MurmurHash3
 32-bit finaliser, then ``a * h + b`` modulo 2**32, then the minimum per permutation
-(``tests/unit/test_dedup.py`` checks it against datasketch itself).
+(``tests/unit/test_dedup.py`` checks the parameters and the values against datasketch itself).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-from datasketch import MinHash
 from numpy.typing import NDArray
 
 _U64 = np.uint64
@@ -81,6 +82,18 @@ def _fmix32(h: NDArray[np.uint32]) -> NDArray[np.uint32]:
     return h
 
 
+def affine32_permutations(num_perm: int, seed: int) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """datasketch's ``affine32`` permutation parameters for ``seed``: odd ``a``, any ``b``.
+
+    Drawn exactly as ``datasketch.MinHash(seed=seed, scheme="affine32")`` draws them, so
+    signatures stay comparable with those it made.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=_U32)
+    return a, b
+
+
 class MinHasher:
     """MinHash over shingles of ``shingle_words`` consecutive words, ``num_perm`` values.
 
@@ -101,9 +114,7 @@ class MinHasher:
         self.scheme = f"pantau-minhash/{HASH_VERSION};datasketch-affine32;k={shingle_words};p={num_perm}"
         # Odd multipliers, one per word position in a shingle.
         self._mix = np.array([c | 1 for c in constants(0x50414E544155, shingle_words)], dtype=_U64)
-        a, b = MinHash(num_perm=num_perm, seed=_DATASKETCH_SEED, hashfunc=int, scheme="affine32").permutations
-        self._a = np.asarray(a, dtype=_U32)
-        self._b = np.asarray(b, dtype=_U32)
+        self._a, self._b = affine32_permutations(num_perm, _DATASKETCH_SEED)
 
     def minhash(self, word_hashes: NDArray[np.uint64]) -> NDArray[np.uint32]:
         """The MinHash of a body given its word hashes (at least one word)."""
@@ -163,7 +174,7 @@ class MinhashRows:
         block, offset = row >> self._shift, row & self._mask
         if not self._present[block][offset]:
             return None
-        return self._values[block][offset].astype("<u4").tobytes()
+        return bytes(self._values[block][offset].astype("<u4").tobytes())
 
     def gather(self, rows: NDArray[np.int64]) -> NDArray[np.uint32]:
         """The MinHashes of ``rows`` (ascending, all present), one per line."""
