@@ -158,8 +158,12 @@ class EmbeddedDelivery:
                 )
                 self._spool(self._unacked)
                 self._unacked.clear()
-            if self.kind == "process" and self._worker.is_alive():
-                self._worker.terminate()
+            if self.kind == "process":
+                if self._worker.is_alive():
+                    self._worker.kill()
+                # Whatever is still in the queue's buffer is spooled above: do not wait on it at exit.
+                self._inbox.cancel_join_thread()
+                self._inbox.close()
             logger.info("embedded writer stopped", extra={"published": self.published})
 
     # --- internals --------------------------------------------------------------------
