@@ -85,6 +85,8 @@ class PeakMemory:
         self.interval = interval
         #: pid -> (label, peak bytes)
         self.peaks: dict[int, tuple[str, int]] = {}
+        #: pid -> CPU seconds (user + system) at the last sample
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="peak-memory")
 
@@ -109,8 +111,10 @@ class PeakMemory:
         for process in processes:
             try:
                 rss = process.memory_info().rss
+                times = process.cpu_times()
             except psutil.Error:
                 continue
+            self.cpu[process.pid] = times.user + times.system
             label, peak = self.peaks.get(process.pid, ("", 0))
             if not label:
                 label = self._label(process)
@@ -133,6 +137,11 @@ class PeakMemory:
         """``"crawl 212 MB, worker process 148 MB"``, largest first."""
         peaks = sorted(self.peaks.values(), key=lambda p: -p[1])
         return ", ".join(f"{label} {peak / 2**20:.0f} MB" for label, peak in peaks)
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time of the sampled processes, as of their last sample."""
+        return sum(self.cpu.values())
 
     @property
     def total(self) -> int:
