@@ -171,7 +171,7 @@ def run_bare(es: Elasticsearch, alias: str, documents: list[dict[str, Any]], bar
     task = bars.add_task(label, total=len(documents))
     started = time.monotonic()
     done = 0
-    for ok, item in streaming_bulk(es, actions(), chunk_size=500, raise_on_error=True):
+    for ok, _item in streaming_bulk(es, actions(), chunk_size=500, raise_on_error=True):
         done += ok
         if done % 1000 == 0:
             bars.update(task, completed=done)

@@ -96,6 +96,22 @@ class BandTable:
                     found.update(run_rows[start:stop].tolist())
         return found
 
+    def insert_one(self, key: int, row: int) -> None:
+        """File ``row`` under the single ``key``."""
+        self.insert(np.array([key], dtype=_U64), row)
+
+    def lookup_one(self, key: int) -> list[int]:
+        """Every row filed under ``key``, in the order they were filed."""
+        bucket = self._fresh.get(key)
+        found: list[int] = [] if bucket is None else [bucket] if isinstance(bucket, int) else list(bucket)
+        probe = _U64(key)
+        for run_keys, run_rows in self._runs:
+            lo = int(run_keys.searchsorted(probe))
+            if lo < len(run_keys) and run_keys[lo] == probe:
+                hi = int(run_keys.searchsorted(probe, side="right"))
+                found.extend(run_rows[lo:hi].tolist())
+        return sorted(found)
+
     def _flush(self) -> None:
         keys = np.array(self._fresh_keys, dtype=_U64)
         rows = np.array(self._fresh_rows, dtype=np.int32)
