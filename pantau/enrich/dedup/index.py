@@ -249,7 +249,9 @@ class DedupIndex:
             method=method,
             similarity=similarity,
         )
-        self._insert(signature, band_keys)
+        # _find looked the content hash up already (a short body is never in the map).
+        first = match.row if match is not None and match.method == METHOD_EXACT_CONTENT else None
+        self._insert(signature, band_keys, first)
         return signature.as_dedup(), signature
 
     def _find(
@@ -310,7 +312,10 @@ class DedupIndex:
             band_keys = self._banding.keys(np.frombuffer(signature.minhash, dtype="<u4").astype(np.uint32))
         self._insert(signature, band_keys)
 
-    def _insert(self, signature: DedupSignature, band_keys: NDArray[np.uint64] | None) -> None:
+    def _insert(
+        self, signature: DedupSignature, band_keys: NDArray[np.uint64] | None, first: int | None | bool = True
+    ) -> None:
+        """Index ``signature``; ``first`` is the first row with its content hash if known (``True``: look it up)."""
         row = len(self._ids)
         article_id = signature.article_id
         self._rows_by_id.insert_one(_key(article_id), row)
@@ -328,7 +333,8 @@ class DedupIndex:
         self._cluster_of.append(cluster_id)
 
         chash = signature.content_hash
-        first = self._first_with_content(chash)
+        if first is True:
+            first = self._first_with_content(chash)
         packed = _pack_hash(chash)
         if packed is None:
             self._odd_content[row] = chash

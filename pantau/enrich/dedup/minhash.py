@@ -132,4 +132,3 @@ class MinHasher:
         permuted += self._b
         minimum: NDArray[np.uint32] = permuted.min(axis=0)
         return minimum
-
