@@ -313,7 +313,7 @@ class DedupIndex:
         self._insert(signature, band_keys)
 
     def _insert(
-        self, signature: DedupSignature, band_keys: NDArray[np.uint64] | None, first: int | None | bool = True
+        self, signature: DedupSignature, band_keys: NDArray[np.uint64] | None, first: int | bool | None = True
     ) -> None:
         """Index ``signature``; ``first`` is the first row with its content hash if known (``True``: look it up)."""
         row = len(self._ids)
