@@ -134,9 +134,13 @@ class PeakMemory:
         self._thread.join()
 
     def text(self) -> str:
-        """``"crawl 212 MB, worker process 148 MB"``, largest first."""
-        peaks = sorted(self.peaks.values(), key=lambda p: -p[1])
-        return ", ".join(f"{label} {peak / 2**20:.0f} MB" for label, peak in peaks)
+        """``"crawl 212 MB (CPU 3.1 s), writer process 148 MB (CPU 2.0 s)"``, largest first."""
+        rows = sorted(self.peaks.items(), key=lambda item: -item[1][1])
+        return ", ".join(
+            f"{label} {peak / 2**20:.0f} MB (CPU {self.cpu.get(pid, 0.0):.1f} s)"
+            for pid, (label, peak) in rows
+            if peak > 2**20
+        )
 
     @property
     def cpu_seconds(self) -> float:

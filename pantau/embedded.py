@@ -107,25 +107,30 @@ class EmbeddedDelivery:
         self._unacked: deque[_Record] = deque()
         self._failed = False
         self._closed = False
-        args: tuple[Any, ...]
         if worker == "process":
             # spawn: the crawler may already run threads, and a fork would copy them half-done.
             context = multiprocessing.get_context("spawn")
             self._inbox: Any = context.Queue(maxsize=queue_size)
             self._committed: _Counter = context.RawValue("q", 0)
-            args = (self._inbox, self._committed, store_path, self.spool_path, batch_size, tuple(on_enriched))
-            self._worker: Any = context.Process(
-                target=_run_writer,
-                args=(*args, logging.getLogger().level, True),
-                name="pantau-embedded-writer",
-                daemon=False,
-            )
         else:
             self._inbox = queue.Queue(maxsize=queue_size)
             self._committed = _Shared()
-            args = (self._inbox, self._committed, store_path, self.spool_path, batch_size, tuple(on_enriched))
+        writer = _Writer(
+            self._inbox,
+            self._committed,
+            store_path,
+            self.spool_path,
+            batch_size,
+            tuple(on_enriched),
+            watch_parent=worker == "process",
+        )
+        if worker == "process":
+            self._worker: Any = context.Process(
+                target=_run_writer, args=(writer, logging.getLogger().level), name="pantau-embedded-writer"
+            )
+        else:
             self._worker = threading.Thread(
-                target=_write_loop, args=(*args, False), name="pantau-embedded-writer", daemon=True
+                target=_write_loop, args=(writer,), name="pantau-embedded-writer", daemon=True
             )
         self._worker.start()
         logger.info("embedded writer started", extra={"worker": worker, "store": str(store_path)})
@@ -237,40 +242,39 @@ class EmbeddedDelivery:
 # --- the writer ---------------------------------------------------------------------------
 
 
-def _run_writer(
-    inbox: Any,
-    committed: _Counter,
-    store_path: Path,
-    spool_path: Path,
-    batch_size: int,
-    hooks: tuple[EnrichedHook, ...],
-    log_level: int,
-    watch_parent: bool,
-) -> None:
+@dataclass(frozen=True)
+class _Writer:
+    """What the writer needs (picklable, handed to the writer process whole)."""
+
+    inbox: Any
+    committed: _Counter
+    store_path: Path
+    spool_path: Path
+    batch_size: int
+    hooks: tuple[EnrichedHook, ...]
+    #: Stop once the queue is empty if the crawl process is gone (process writer only).
+    watch_parent: bool
+
+
+def _run_writer(writer: _Writer, log_level: int) -> None:
     """Entry point of the writer process."""
     # The crawl decides when to stop; a Ctrl-C reaching the whole process group must not
     # cut the writer short while it still holds queued articles.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     setup_logging(logging.getLevelName(log_level))
-    _write_loop(inbox, committed, store_path, spool_path, batch_size, hooks, watch_parent)
+    _write_loop(writer)
 
 
-def _write_loop(
-    inbox: Any,
-    committed: _Counter,
-    store_path: Path,
-    spool_path: Path,
-    batch_size: int,
-    hooks: tuple[EnrichedHook, ...],
-    watch_parent: bool,
-) -> None:
-    """Take batches off ``inbox`` until ``None`` arrives (or the parent is gone), store each in one transaction."""
+def _write_loop(config: _Writer) -> None:
+    """Take batches off the inbox until ``None`` arrives (or the parent is gone), store each in one transaction."""
+    inbox, committed, batch_size, watch_parent = config.inbox, config.committed, config.batch_size, config.watch_parent
+    store_path, spool_path = config.store_path, config.spool_path
     store = Store(store_path)
     enricher = Enricher()
     restored = enricher.restore(store.signatures())
     logger.info("dedup state restored", extra={"signatures": restored, "store": str(store_path)})
-    writer = _BatchWriter(store, enricher, hooks)
+    writer = _BatchWriter(store, enricher, config.hooks)
     writer.replay_spool(spool_path)
     parent = os.getppid()
     finished = False
