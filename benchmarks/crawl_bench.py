@@ -78,7 +78,7 @@ def _bare_spider(base_url: str) -> int:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    class Bare(scrapy.Spider):  # type: ignore[misc]
+    class Bare(scrapy.Spider):
         name = "bare"
 
         async def start(self) -> Any:
@@ -256,9 +256,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {'crawler':44} {'pages/s':>20}  {'x bare Scrapy':>18}  {'CPU ms/page':>11}  peak memory (last round)")
     for kind in kinds:
         rates = Spread([r.rate for r in runs[kind]])
-        ratio = ratios[kind].text(2, "x") if kind in ratios else "1.00x"
+        ratio_text = ratios[kind].text(2, "x") if kind in ratios else "1.00x"
         cpu = Spread([1000 * r.cpu_seconds / r.pages for r in runs[kind]]).text(1)
-        print(f"  {LABELS[kind]:44} {rates.text():>20}  {ratio:>18}  {cpu:>11}  {runs[kind][-1].memory.text()}")
+        print(f"  {LABELS[kind]:44} {rates.text():>20}  {ratio_text:>18}  {cpu:>11}  {runs[kind][-1].memory.text()}")
     if memory_run is not None:
         print(
             f"  embedded crawl of {args.memory_pages:,} pages: {memory_run.rate:,.0f} pages/s, peak memory "

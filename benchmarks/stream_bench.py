@@ -45,7 +45,11 @@ from pantau.documents import to_document
 from pantau.schema import parse_article
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH_PORTS = {"stack_kafka_port": 46092, "stack_kafka_controller_port": 46093, "stack_elasticsearch_port": 46200}
+BENCH_PORTS: dict[str, Any] = {
+    "stack_kafka_port": 46092,
+    "stack_kafka_controller_port": 46093,
+    "stack_elasticsearch_port": 46200,
+}
 TARGET = 1000.0
 
 
@@ -116,10 +120,12 @@ def run_ours(settings: Settings, n: int, enrich_processes: int, bars: Any) -> tu
     env = environment(settings)
     command = [sys.executable, "-m", "pantau.cli", "consume"]
     processes = [
-        subprocess.Popen([*command, "enrich"], env=env, cwd=REPO, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([*command, "enrich"], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(enrich_processes)
     ]
-    processes.append(subprocess.Popen([*command, "index"], env=env, cwd=REPO, stderr=subprocess.PIPE, text=True))
+    processes.append(
+        subprocess.Popen([*command, "index"], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    )
     samplers = [PeakMemory(p.pid).__enter__() for p in processes]
     task = bars.add_task("ours: Kafka -> enrich -> index -> ES", total=n)
     first_at: float | None = None
@@ -130,7 +136,8 @@ def run_ours(settings: Settings, n: int, enrich_processes: int, bars: Any) -> tu
         while seen < n:
             for p in processes:
                 if p.poll() is not None:
-                    raise RuntimeError(f"a consumer exited early: {p.stderr.read()[-3000:] if p.stderr else ''}")
+                    error = p.stderr.read()[-3000:].decode(errors="replace") if p.stderr else ""
+                    raise RuntimeError(f"a consumer exited early: {error}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {seen} of {n} documents indexed")
             seen = count(es, settings.index_alias)
@@ -224,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  ours (Kafka -> enrich -> index -> searchable)  {ours:9,.0f} articles/s")
     print(f"  bare streaming_bulk of the final documents     {limits.text():>9} docs/s")
     for sampler in samplers:
-        print(f"  consumer: {sampler.text()}, CPU {sampler.cpu_seconds:.0f} s")
+        print(f"  consumer: {sampler.text()}")
     print(
         summary(
             f"stream, {args.articles:,} articles",
