@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import article_path, memorandum_pages
 from benchmarks.measure import PeakMemory, Spread, progress, summary
 from benchmarks.page_server import PageServer
 
@@ -64,6 +63,9 @@ class CrawlRun:
 
 
 def site(n: int) -> dict[str, bytes]:
+    # Imported here: the crawl children import this module and need none of it.
+    from benchmarks.corpus import article_path, memorandum_pages
+
     pages = dict(memorandum_pages(n))
     links = "".join(f'<a href="{article_path(i)}">artikel {i}</a>' for i in range(min(n, 20)))
     pages[LISTING] = f"<html><body>{links}</body></html>".encode()
