@@ -228,8 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="articles a second")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long to publish")
     parser.add_argument("--quick", action="store_true", help="10 seconds")
-    parser.add_argument("--kafka", help="bootstrap servers of a running broker")
-    parser.add_argument("--elasticsearch", help="URL of a running Elasticsearch")
+    Engines.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = 10.0

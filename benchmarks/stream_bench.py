@@ -71,6 +71,12 @@ class Engines:
         if self.stack is not None and self.started_here:
             self.stack.down()
 
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        """``--kafka`` and ``--elasticsearch``: running engines to use instead of the local stack."""
+        parser.add_argument("--kafka", help="bootstrap servers of a running broker")
+        parser.add_argument("--elasticsearch", help="URL of a running Elasticsearch")
+
 
 def bench_settings(engines: Engines, partitions: int) -> Settings:
     unique = uuid.uuid4().hex[:8]
@@ -196,8 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--enrich-processes", type=int, default=2)
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--quick", action="store_true", help="10,000 articles")
-    parser.add_argument("--kafka", help="bootstrap servers of a running broker")
-    parser.add_argument("--elasticsearch", help="URL of a running Elasticsearch")
+    Engines.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.articles = 10_000
