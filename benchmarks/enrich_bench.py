@@ -1,143 +1,135 @@
 """Throughput of the enrich core on one core, side by side with its floor.
 
-Run: ``.venv/bin/python -m benchmarks.enrich_bench [--prior 20000] [--articles 3000]``
+Run: ``.venv/bin/python -m benchmarks.enrich_bench [--prior 100000] [--articles 3000] [--quick]``
 
-The corpus is built from the labelled evaluation articles (``tests/eval``), each padded
-to ~3 KB with paragraphs from other articles, with one in ten an edited copy of an
-earlier one, so near-duplicate lookup has real work to do. The dedup index is first
-filled with ``--prior`` signatures. Measured in one process, pinned to one CPU:
+The corpus is :func:`benchmarks.corpus.build_corpus` (labelled articles padded to ~3 KB,
+one in ten an edited copy of an earlier one). The dedup index is first filled with
+``--prior`` articles of the same kind (their signatures computed once, then replayed into
+the indexes measured here). In one process pinned to one CPU, CPU time:
 
 - floor: decoding and validating the JSON record (what any stage pays);
 - each part on its own: date re-check, dedup, region tagging, relevance;
-- the whole :class:`~pantau.enrich.stage.Enricher`, plus serialising the result.
+- the whole stage as a consumer runs it: decode, :class:`~pantau.enrich.stage.Enricher`,
+  encode the enriched record and the dedup signature, repeated over disjoint slices.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from rich.progress import track
-
+from benchmarks.corpus import build_corpus
+from benchmarks.measure import Spread, pin_to_one_cpu, progress, summary
 from pantau.dates import date_flags, dates_in_text
 from pantau.enrich.dedup import DedupIndex
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import default_scorer
 from pantau.enrich.stage import Enricher
-from pantau.evaluation import load_jsonl
-from pantau.schema import Article, article_id, parse_article
+from pantau.schema import DedupSignature, parse_article
 
-EVAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "eval"
-
-FETCHED = datetime(2024, 10, 10, tzinfo=UTC)
+TARGET = 500.0
 
 
-def build_corpus(n: int, seed: int = 7) -> list[str]:
-    """``n`` article records as JSON, ~3 KB bodies, 10% edited copies of earlier ones."""
-    rng = random.Random(seed)
-    labelled = load_jsonl(EVAL_DIR / "articles.jsonl")
-    paragraphs = [p for item in labelled for p in item.body.split("\n") if len(p) > 80]
-    records: list[str] = []
-    bodies: list[str] = []
-    for i in range(n):
-        if bodies and rng.random() < 0.1:
-            # A syndicated copy: new intro, one paragraph dropped.
-            parts = rng.choice(bodies).split("\n\n")
-            parts[0] = "Dikutip dari kantor berita, " + parts[0]
-            if len(parts) > 3:
-                parts.pop(rng.randrange(1, len(parts)))
-            body = "\n\n".join(parts)
-            title = "Salinan: " + labelled[i % len(labelled)].title
-        else:
-            item = labelled[i % len(labelled)]
-            extra: list[str] = []
-            while len(item.body) + sum(map(len, extra)) < 3000:
-                extra.append(rng.choice(paragraphs))
-            body = item.body + "\n\n" + "\n\n".join(extra)
-            title = item.title
-        bodies.append(body)
-        url = f"https://contoh-berita.id/read/{i}/artikel-{i}"
-        records.append(
-            Article(
-                id=article_id(url),
-                url=url,
-                canonical_url=url,
-                site="contoh",
-                title=title,
-                body=body,
-                fetched_at=FETCHED,
-                published_at=FETCHED - timedelta(minutes=n - i),
-            ).to_json()
-        )
-    return records
-
-
-def prior_index(n: int, seed: int = 11) -> DedupIndex:
+def prior_signatures(n: int, rate: Callable[[str, Callable[[Any], Any], list[Any]], float]) -> list[str]:
+    """Signatures (JSON) of ``n`` prior articles, as a dedup index made them."""
+    signatures: list[str] = []
     index = DedupIndex()
-    for record in track(build_corpus(n, seed=seed), description="filling the dedup index"):
-        article = parse_article(record)
-        index.check(
-            article.model_copy(
-                update={"id": article_id(article.url + "#prior"), "canonical_url": article.url + "#prior"}
-            )
-        )
-    return index
+    rate(
+        f"filling a {n:,}-article dedup index",
+        lambda r: signatures.append(index.check(parse_article(r))[1].model_dump_json()),
+        build_corpus(n, seed=11),
+    )
+    return signatures
 
 
-def rate(name: str, fn: Callable[[Any], Any], items: list[Any]) -> tuple[str, float]:
-    started = time.process_time()
-    for item in track(items, description=name, transient=True):
-        fn(item)
-    elapsed = time.process_time() - started
-    return name, len(items) / elapsed if elapsed else float("inf")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--prior", type=int, default=20_000)
-    parser.add_argument("--articles", type=int, default=3000)
-    args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prior", type=int, default=100_000, help="articles in the dedup index beforehand")
+    parser.add_argument("--articles", type=int, default=3000, help="articles measured")
+    parser.add_argument("--repeats", type=int, default=3, help="disjoint slices the whole stage is timed on")
+    parser.add_argument("--quick", action="store_true", help="20,000 prior and 1,500 measured articles")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.prior, args.articles = 20_000, 1500
+    cpu = pin_to_one_cpu()
     records = build_corpus(args.articles)
     articles = [parse_article(r) for r in records]
     scorer = default_scorer()
     tag_regions("Pemanasan", "LUMAJANG - pemanasan.")  # load the gazetteer outside the timing
-    enricher = Enricher(dedup=prior_index(args.prior))
-    part_index = prior_index(args.prior)
 
-    def full(record: str) -> str:
-        enriched, signature = enricher.enrich(parse_article(record))
-        json.dumps(signature.to_dict())
-        return enriched.to_json()
+    results: list[tuple[str, float]] = []
+    with progress() as bars:
 
-    results = [
-        rate("floor: decode + validate", parse_article, records),
-        rate(
-            "date re-check",
-            lambda a: date_flags(a.published_at, a.fetched_at, None, dates_in_text(a.body, a.fetched_at)),
-            articles,
-        ),
-        rate("dedup (index of prior articles)", part_index.check, articles),
-        rate("region tagging", lambda a: tag_regions(a.title, a.body, a.home_region), articles),
-        rate("relevance", lambda a: scorer.score(a.title, a.body), articles),
-        rate("whole enrich stage (decode, enrich, encode)", full, records),
-    ]
+        def rate(name: str, fn: Callable[[Any], Any], items: list[Any]) -> float:
+            task = bars.add_task(name, total=len(items))
+            started = time.process_time()
+            for n, item in enumerate(items, 1):
+                fn(item)
+                if n % 100 == 0:
+                    bars.update(task, completed=n)
+            elapsed = time.process_time() - started
+            bars.update(task, completed=len(items))
+            return len(items) / elapsed if elapsed else float("inf")
+
+        signatures = prior_signatures(args.prior, lambda name, fn, items: rate(name, fn, items))
+        enricher = Enricher()
+        part_index = DedupIndex()
+
+        def replay(payload: str) -> None:
+            signature = DedupSignature.from_json(payload)
+            enricher.dedup.add(signature)
+            part_index.add(signature)
+
+        rate("replaying it into the measured indexes", replay, signatures)
+        del signatures
+
+        def whole(record: str) -> None:
+            enriched, signature = enricher.enrich(parse_article(record))
+            enriched.to_json()
+            signature.model_dump_json()
+
+        results.append(("floor: decode + validate", rate("floor: decode + validate", parse_article, records)))
+        results.append(
+            (
+                "date re-check",
+                rate(
+                    "date re-check",
+                    lambda a: date_flags(a.published_at, a.fetched_at, None, dates_in_text(a.body, a.fetched_at)),
+                    articles,
+                ),
+            )
+        )
+        results.append((f"dedup ({args.prior:,}-article index)", rate("dedup", part_index.check, articles)))
+        results.append(
+            ("region tagging", rate("region tagging", lambda a: tag_regions(a.title, a.body, a.home_region), articles))
+        )
+        results.append(("relevance", rate("relevance", lambda a: scorer.score(a.title, a.body), articles)))
+        stage = Spread()
+        size = len(records) // args.repeats
+        for k in range(args.repeats):
+            stage.add(rate(f"whole stage, slice {k + 1} of {args.repeats}", whole, records[k * size : (k + 1) * size]))
+
     mean_kb = sum(len(a.body.encode()) for a in articles) / len(articles) / 1024
     print(
-        f"\nenrich core, one core, {args.articles} articles of {mean_kb:.1f} KB mean body, "
-        f"dedup index of {args.prior} prior articles"
+        f"\nenrich core on one core (CPU {cpu}), {args.articles:,} articles of {mean_kb:.1f} KB mean body, "
+        f"dedup index of {args.prior:,} prior articles (CPU time)"
     )
     floor = results[0][1]
     for name, per_second in results:
-        print(f"  {name:48} {per_second:9.0f} articles/s   ({floor / per_second:5.1f}x the floor's time)")
+        print(f"  {name:48} {per_second:9,.0f} articles/s   ({floor / per_second:5.1f}x the floor's time)")
+    print(f"  {'whole stage (decode, enrich, encode)':48} {stage.text():>9} articles/s")
+    ratio = Spread([v / TARGET for v in stage.values])
+    print(
+        summary(
+            "enrich core, one core",
+            f"{stage.text()} articles/s with a {args.prior:,}-article dedup index",
+            f"floor (decode + validate) {floor:,.0f}/s",
+            ratio,
+            extra=f"target {TARGET:.0f}/s",
+        )
+    )
 
 
 if __name__ == "__main__":

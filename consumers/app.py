@@ -21,7 +21,12 @@ logger = logging.getLogger(__name__)
 def build_worker(stage_name: str, settings: Settings) -> tuple[Worker, list[object]]:
     """The worker for ``stage_name`` and the extra resources to close after it."""
     topics = topic_names(settings)
-    producer = make_producer(settings)
+    # The enrich stage sends two records an article (~9 KB enriched, ~1 KB signature) and
+    # flushes once a poll batch. With kafka-python's 16 KB default a batch fills every
+    # two records and wakes the sender thread each time (GIL hand-offs); 512 KB batches
+    # make it one request per partition per flush (benchmarks/stream_bench.py).
+    overrides = {"batch_size": 512 * 1024} if stage_name == "enrich" else {}
+    producer = make_producer(settings, **overrides)
     extras: list[object] = [producer]
     stage: Stage
     if stage_name == "enrich":

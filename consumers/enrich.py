@@ -8,7 +8,6 @@ articles). Each instance publishes its own signatures there after enriching.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from typing import ClassVar
@@ -87,7 +86,7 @@ class EnrichStage:
             key = enriched.id
             futures.append(self.producer.send(self.topics.enriched, key=key, value=enriched.to_json().encode()))
             futures.append(
-                self.producer.send(self.topics.dedup_state, key=key, value=json.dumps(signature.to_dict()).encode())
+                self.producer.send(self.topics.dedup_state, key=key, value=signature.model_dump_json().encode())
             )
         self.producer.flush()
         for future in futures:

@@ -38,10 +38,15 @@ class IndexStage:
         ClusterUnavailable,
     )
 
-    def __init__(self, es: Elasticsearch, alias: str, refresh: bool = False) -> None:
+    def __init__(self, es: Elasticsearch, alias: str, refresh: bool = False, refresh_below: int = 100) -> None:
         self.es = es
         self.alias = alias
         self.refresh = refresh
+        #: A batch smaller than this means the stage has caught up with the topic: the
+        #: bulk then refreshes the index, so the articles are searchable at once rather than
+        #: at the next refresh interval (up to a second later). Full batches (a backlog)
+        #: leave refreshing to the interval, which is cheaper per document.
+        self.refresh_below = refresh_below
 
     def process(self, batch: Sequence[Envelope]) -> list[Rejected]:
         # Several copies of one article in a batch: the last one wins, as it would in order.
@@ -53,7 +58,8 @@ class IndexStage:
             operations.append({"index": {"_index": self.alias, "_id": envelope.article.id}})
             operations.append(to_document(envelope.article))
         try:
-            response = self.es.bulk(operations=operations, refresh=self.refresh)
+            refresh = self.refresh or len(latest) < self.refresh_below
+            response = self.es.bulk(operations=operations, refresh=refresh)
         except ApiError as exc:
             if exc.meta.status in _RETRY_STATUSES:
                 raise ClusterUnavailable(f"bulk request: {exc.meta.status}") from exc

@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils.reactor import install_reactor
 
+from crawlers import settings as crawler_settings
 from crawlers.ledger import Ledger
 from crawlers.outcomes import SiteTally
 from crawlers.sitespec import SiteSpec
@@ -114,7 +115,10 @@ def _spider_class(spec: SiteSpec, delivery: Delivery, fast: bool) -> type[SiteSp
             **(spider_cls.custom_settings or {}),
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+            # The site file's per-domain cap and robots.txt protect the real site; a local
+            # mirror gets the crawler's full concurrency.
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawler_settings.CONCURRENT_REQUESTS,
+            "ROBOTSTXT_OBEY": False,
         }
     return spider_cls
 

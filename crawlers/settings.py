@@ -5,6 +5,10 @@ SPIDER_MODULES: list[str] = []  # spiders are built from site files, not discove
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Items are processed by synchronous pipelines, so running several at once gains nothing,
+# while Scrapy starts CONCURRENT_ITEMS asyncio tasks for every response it parses (100 by
+# default: about a third of the reactor's time per page, benchmarks/crawl_bench.py).
+CONCURRENT_ITEMS = 1
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     # Who a site owner can write to about the crawler; sent in the User-Agent.
     crawl_contact: str = ""
 
+    # Embedded mode: enrichment and storage run beside the crawl in a second process (uses
+    # the second core) or a thread (one process, but it shares the GIL with the crawl).
+    embedded_worker: Literal["process", "thread"] = "process"
+
     # Delivery.
     producer_retries: int = Field(default=5, ge=0)
     producer_delivery_timeout_ms: int = Field(default=30_000, ge=1000)

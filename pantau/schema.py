@@ -160,7 +160,8 @@ class DedupSignature(Dedup):
 
     def as_dedup(self) -> Dedup:
         """The decision recorded for this article when it was first checked."""
-        return Dedup.model_validate({name: getattr(self, name) for name in Dedup.model_fields})
+        # Fields of an already validated model: nothing to check again.
+        return Dedup.model_construct(**{name: getattr(self, name) for name in Dedup.model_fields})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (about 1 KB with 128 permutations; the MinHash is base64)."""

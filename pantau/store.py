@@ -17,6 +17,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,7 @@ class Store:
         self.db.executescript(_SCHEMA)
         if version < LAYOUT_VERSION:
             self._rebuild_search_tables(version)
+        self._transaction_depth = 0
 
     def close(self) -> None:
         self.db.close()
@@ -162,6 +164,32 @@ class Store:
             self.db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
         if count:
             logger.info("store upgraded", extra={"store": str(self.path), "from_layout": version, "articles": count})
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One SQLite transaction around every write inside the block (they nest).
+
+        A commit is a disk sync; the embedded writer puts a whole batch of articles,
+        signatures and dead letters in one, which costs a tenth of a commit per write.
+        """
+        if self._transaction_depth:
+            self._transaction_depth += 1
+            try:
+                yield
+            finally:
+                self._transaction_depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._transaction_depth = 1
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+        finally:
+            self._transaction_depth = 0
 
     # --- articles ---------------------------------------------------------------------
 
@@ -207,10 +235,9 @@ class Store:
         self.upsert_many([article])
 
     def upsert_many(self, articles: Iterable[Article]) -> int:
-        """Insert or replace several articles in one transaction; returns how many."""
+        """Insert or replace several articles in one transaction (or the caller's); returns how many."""
         n = 0
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.transaction():
             for article in articles:
                 self._write(article)
                 n += 1
@@ -226,7 +253,7 @@ class Store:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO dead_letters (stage, reason, failed_at, doc) VALUES (?,?,?,?)",
                 (letter.stage, letter.reason, letter.failed_at.isoformat(), letter.model_dump_json()),
@@ -242,7 +269,7 @@ class Store:
     # --- dedup state ------------------------------------------------------------------
 
     def save_signature(self, article_id: str, signature: dict[str, Any]) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "INSERT OR IGNORE INTO dedup_signatures (article_id, doc) VALUES (?, ?)",
                 (article_id, json.dumps(signature)),

@@ -13,12 +13,14 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pantau.cli import wiring
 from pantau.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
 from pantau.config import ConfigError, Settings
+from pantau.schema import Article
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +140,44 @@ def embedded_alerts(settings: Settings) -> Any | None:
     runtime.lock = lock
     runtime.start()
     return runtime
+
+
+class EmbeddedAlertHook:
+    """Embedded mode's alert matcher, as an ``on_enriched`` hook of the embedded writer.
+
+    Picklable (it carries only the settings), so the writer process can take it; the alert
+    runtime (outbox, dispatcher threads) is built in the writer on the first batch.
+    """
+
+    def __init__(self, settings: Settings, drain_timeout: float = 30.0) -> None:
+        self.settings = settings
+        #: How long closing waits for queued notices to go out (the rest stay queued).
+        self.drain_timeout = drain_timeout
+        self.runtime: Any | None = None
+        self._started = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self.settings, "drain_timeout": self.drain_timeout}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["settings"], state["drain_timeout"])  # type: ignore[misc]
+
+    def __call__(self, articles: Sequence[Article]) -> None:
+        if not self._started:
+            self.runtime = embedded_alerts(self.settings)
+            self._started = True
+        if self.runtime is not None:
+            self.runtime.ingest(articles)
+
+    def close(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close(drain_timeout=self.drain_timeout)
+            self.runtime = None
+
+
+def embedded_alert_hooks(settings: Settings) -> list[EmbeddedAlertHook]:
+    """The alert hook when there are subscriptions (read and checked here, so a bad file stops the crawl)."""
+    return [EmbeddedAlertHook(settings)] if subscription_folder(settings).current() else []
 
 
 def run_alert_consumer(settings: Settings, idle_timeout: float | None = None) -> int:

@@ -35,11 +35,15 @@ def delivery(settings: Settings) -> Delivery:
 
         ensure_engines(settings)
         return KafkaDelivery(settings)
-    from pantau.cli.alerts import embedded_alerts
+    from pantau.cli.alerts import embedded_alert_hooks
     from pantau.embedded import EmbeddedDelivery
-    from pantau.store import Store
 
-    return EmbeddedDelivery(Store(settings.store_path), alerts=embedded_alerts(settings))
+    return EmbeddedDelivery(
+        settings.store_path,
+        settings.spool_dir,
+        worker=settings.embedded_worker,
+        on_enriched=embedded_alert_hooks(settings),
+    )
 
 
 def search_backend(settings: Settings) -> SearchBackend:

@@ -45,11 +45,13 @@ class Enricher:
         flags = date_flags(published, article.fetched_at, article.site_founded, text_dates)
         dated = article.model_copy(update=updates) if updates else article
         dedup, signature = self.dedup.check(dated)
-        enrichment = Enrichment(
+        # The parts are models the scorers already validated (or plain values computed
+        # here): constructing without re-validation saves a walk over every evidence span.
+        enrichment = Enrichment.model_construct(
             enriched_at=now or datetime.now(UTC),
             dedup=dedup,
             region=tag_regions(article.title, article.body, article.home_region),
             relevance=self.scorer.score(article.title, article.body),
-            date=DateCheck(flags=flags, from_text=from_text),
+            date=DateCheck.model_construct(flags=flags, from_text=from_text),
         )
         return dated.with_enrichment(enrichment), signature

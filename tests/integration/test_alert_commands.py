@@ -9,7 +9,6 @@ import pytest
 
 from pantau.cli import main
 from pantau.embedded import EmbeddedDelivery
-from pantau.store import Store
 from tests.alert_receivers import WebhookReceiver
 from tests.alert_samples import copies, unrelated
 
@@ -66,9 +65,10 @@ def test_add_list_test_remove(env: Path, capsys: pytest.CaptureFixture[str]) -> 
     }
 
     # Stored articles (embedded store, no alerts yet), then the dry run over them.
-    delivery = EmbeddedDelivery(Store(env / "data" / "pantau.sqlite3"))
+    delivery = EmbeddedDelivery(env / "data" / "pantau.sqlite3", env / "data" / "spool", worker="thread")
     for article in [*copies(), *unrelated()]:
         delivery.publish(article)
+    delivery.close()
     code, out, _ = run(capsys, "alerts", "test", "jember-asn", "--since", "2024-10-01")
     assert code == 0
     first = copies()[0]
@@ -98,7 +98,7 @@ def test_add_list_test_remove(env: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_status_shows_a_failing_channel_without_its_secret(
     env: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from pantau.cli.alerts import embedded_alerts
+    from pantau.cli.alerts import EmbeddedAlertHook
     from pantau.config import load_settings
 
     with WebhookReceiver(SECRET.encode()) as receiver:
@@ -109,12 +109,13 @@ def test_status_shows_a_failing_channel_without_its_secret(
         )  # fmt: skip
         assert code == 0
         settings = load_settings()
-        delivery = EmbeddedDelivery(Store(settings.store_path), alerts=embedded_alerts(settings))
+        # The embedded writer in a thread, so this test can watch the hook's outbox directly.
+        hook = EmbeddedAlertHook(settings, drain_timeout=0)
+        delivery = EmbeddedDelivery(settings.store_path, settings.spool_dir, worker="thread", on_enriched=[hook])
         for article in copies()[:1]:
             delivery.publish(article)
-        assert delivery.alerts is not None
-        receiver.wait_for(lambda: delivery.alerts.state.status()[0].failing == 1)  # type: ignore[union-attr]
-        delivery.alerts.close(drain_timeout=0)
+        receiver.wait_for(lambda: hook.runtime is not None and hook.runtime.state.status()[0].failing == 1)
+        delivery.close()
     assert receiver.requests == []
 
     code, out, err = run(capsys, "alerts", "status", "--json")

@@ -263,9 +263,7 @@ def comparable(receiver: WebhookReceiver) -> set[str]:
 
 
 def test_embedded_mode_gives_the_same_notices(kafka_settings: Settings, tmp_path: Path) -> None:
-    from pantau.cli.alerts import embedded_alerts
-    from pantau.embedded import EmbeddedDelivery
-    from pantau.store import Store
+    from pantau.cli import wiring
 
     ensure_topics(kafka_settings)
     first, *later = copies()
@@ -282,7 +280,7 @@ def test_embedded_mode_gives_the_same_notices(kafka_settings: Settings, tmp_path
         embedded = alert_settings(kafka_settings, tmp_path / "e", embedded_receiver.base_url).model_copy(
             update={"kafka_bootstrap": None, "elasticsearch_url": None, "data_dir": tmp_path / "e" / "data"}
         )
-        delivery = EmbeddedDelivery(Store(embedded.store_path), alerts=embedded_alerts(embedded))
+        delivery = wiring.delivery(embedded)  # as `pantau run` builds it: the writer process with the alert hook
         for article in articles:
             delivery.publish(article)
         delivery.close()

@@ -20,6 +20,7 @@ from pantau.enrich.dedup import (
 )
 from pantau.enrich.dedup.bands import BandTable as _BandTable
 from pantau.enrich.dedup.minhash import MinHasher as _Hasher
+from pantau.enrich.dedup.minhash import _fmix64
 from pantau.enrich.dedup.words import analyse as _analyse
 from pantau.schema import Article, Dedup, DedupSignature, article_id
 
@@ -487,3 +488,27 @@ def test_band_table_finds_every_row_across_flushes_and_merges() -> None:
         assert table.lookup(np.array([key], dtype=np.uint64)) == expected.get(key, set())
     both = np.array([1, 2], dtype=np.uint64)
     assert table.lookup(both) == expected.get(1, set()) | expected.get(2, set())
+
+
+def test_permutations_and_values_are_datasketchs() -> None:
+    # The scheme tag promises datasketch's affine32 MinHash: parameters and values must be
+    # exactly what datasketch computes, or persisted signatures would stop matching.
+    from datasketch import MinHash
+
+    from pantau.enrich.dedup.minhash import _DATASKETCH_SEED, affine32_permutations
+
+    hasher = _Hasher(128, 4)
+    reference = MinHash(num_perm=128, seed=_DATASKETCH_SEED, hashfunc=int, scheme="affine32")
+    a, b = affine32_permutations(128, _DATASKETCH_SEED)
+    assert np.array_equal(a, reference.permutations[0]) and np.array_equal(b, reference.permutations[1])
+    for body in (ORIGINAL, ORIGINAL.upper() + " tambahan kata", "satu dua tiga empat lima"):
+        words = _analyse(body).word_hashes
+        k = min(4, len(words))
+        m = len(words) - k + 1
+        acc = words[:m] * hasher._mix[0]
+        for j in range(1, k):
+            acc += words[j : j + m] * hasher._mix[j]
+        shingles = (_fmix64(acc) >> np.uint64(32)).astype(np.uint32)
+        sketch = MinHash(num_perm=128, hashfunc=int, scheme="affine32", permutations=(a, b))
+        sketch.update_batch(shingles.tolist())
+        assert np.array_equal(hasher.minhash(words), sketch.hashvalues)

@@ -51,13 +51,20 @@ class BandTable:
         self._flush_rows = flush_rows
         # A bucket is one row (the usual case) or, after a collision, a list of rows.
         self._fresh: dict[int, int | list[int]] = {}
+        # The same entries in insertion order, so a flush builds its arrays without
+        # walking the dict in Python (that walk cost as much as all the inserts).
+        self._fresh_keys: list[int] = []
+        self._fresh_rows: list[int] = []
         self._fresh_count = 0
         self._runs: list[tuple[NDArray[np.uint64], NDArray[np.int32]]] = []
 
     def insert(self, keys: NDArray[np.uint64], row: int) -> None:
         """File ``row`` under each of ``keys``."""
         fresh = self._fresh
-        for key in keys.tolist():
+        key_list = keys.tolist()
+        self._fresh_keys.extend(key_list)
+        self._fresh_rows.extend([row] * len(key_list))
+        for key in key_list:
             bucket = fresh.get(key)
             if bucket is None:
                 fresh[key] = row
@@ -89,15 +96,28 @@ class BandTable:
                     found.update(run_rows[start:stop].tolist())
         return found
 
+    def insert_one(self, key: int, row: int) -> None:
+        """File ``row`` under the single ``key``."""
+        self.insert(np.array([key], dtype=_U64), row)
+
+    def lookup_one(self, key: int) -> list[int]:
+        """Every row filed under ``key``, in the order they were filed."""
+        bucket = self._fresh.get(key)
+        found: list[int] = [] if bucket is None else [bucket] if isinstance(bucket, int) else list(bucket)
+        probe = _U64(key)
+        for run_keys, run_rows in self._runs:
+            lo = int(run_keys.searchsorted(probe))
+            if lo < len(run_keys) and run_keys[lo] == probe:
+                hi = int(run_keys.searchsorted(probe, side="right"))
+                found.extend(run_rows[lo:hi].tolist())
+        return sorted(found)
+
     def _flush(self) -> None:
-        pairs = [
-            (key, row)
-            for key, bucket in self._fresh.items()
-            for row in ((bucket,) if isinstance(bucket, int) else bucket)
-        ]
-        keys = np.array([key for key, _ in pairs], dtype=_U64)
-        rows = np.array([row for _, row in pairs], dtype=np.int32)
+        keys = np.array(self._fresh_keys, dtype=_U64)
+        rows = np.array(self._fresh_rows, dtype=np.int32)
         self._fresh.clear()
+        self._fresh_keys.clear()
+        self._fresh_rows.clear()
         self._fresh_count = 0
         while self._runs and len(self._runs[-1][0]) <= 2 * len(keys):
             old_keys, old_rows = self._runs.pop()
