@@ -41,10 +41,19 @@ def index_name(alias: str) -> str:
     return f"{alias}-v{INDEX_GENERATION}"
 
 
-def connect(settings: Settings) -> Elasticsearch:
-    """An Elasticsearch client from settings (URL, and basic auth or an API key if set)."""
+def connect(settings: Settings, request_timeout: float = 30.0, max_retries: int = 3) -> Elasticsearch:
+    """An Elasticsearch client from settings (URL, and basic auth or an API key if set).
+
+    Every request gives up after ``request_timeout`` seconds and ``max_retries`` retries;
+    a consumer that does its own outage handling passes ``max_retries=0`` so that a node
+    that is down is reported at once rather than after several silent attempts.
+    """
     assert settings.elasticsearch_url, "connect needs elasticsearch_url"
-    kwargs: dict[str, Any] = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 3}
+    kwargs: dict[str, Any] = {
+        "request_timeout": request_timeout,
+        "retry_on_timeout": max_retries > 0,
+        "max_retries": max_retries,
+    }
     if settings.elasticsearch_api_key:
         kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
     elif settings.elasticsearch_username and settings.elasticsearch_password:
