@@ -25,8 +25,10 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     from consumers.app import run_consumer
 
     wiring.require_distributed(settings, "consume")
-    wiring.ensure_engines(settings)
-    processed = run_consumer(args.stage, settings, idle_timeout=args.until_idle)
+    # Waits (and says so) while Kafka or Elasticsearch is not there yet; see consumers.app.
+    processed = run_consumer(
+        args.stage, settings, idle_timeout=args.until_idle, prepare=lambda: wiring.ensure_engines(settings)
+    )
     print(f"{args.stage}: {processed} record(s) processed")
     return EXIT_OK
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pantau.cli import wiring
-from pantau.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
+from pantau.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_SPOOLED, UsageError
 from pantau.cli.output import print_articles
 from pantau.config import Settings
 
@@ -40,11 +40,14 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_demo)
 
 
-def _crawl(settings: Settings, specs: list[Any], base_urls: dict[str, str], fast: bool) -> list[Any]:
+def _crawl(settings: Settings, specs: list[Any], base_urls: dict[str, str], fast: bool) -> tuple[list[Any], Any]:
+    """The per-site reports and the delivery they went through (closed)."""
     from crawlers.runner import crawl
     from pipelines import ITEM_PIPELINES
 
-    return crawl(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, base_urls=base_urls, fast=fast)
+    delivery = wiring.delivery(settings)
+    reports = crawl(settings, specs, delivery, ITEM_PIPELINES, base_urls=base_urls, fast=fast)
+    return reports, delivery
 
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
@@ -56,10 +59,17 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         if len(specs) != 1:
             raise UsageError("--base-url needs exactly one --site")
         base_urls[specs[0].name] = args.base_url
-    reports = _crawl(settings, specs, base_urls, fast=bool(args.base_url))
+    reports, delivery = _crawl(settings, specs, base_urls, fast=bool(args.base_url))
     print(f"Crawled {len(reports)} site(s) in {settings.mode} mode:")
     for report in reports:
         print("  " + report.summary())
+    spooled = 0
+    if settings.mode == "kafka":
+        from pipelines.kafka_delivery import KafkaDelivery
+
+        if isinstance(delivery, KafkaDelivery):
+            print(delivery.summary())
+            spooled = delivery.spool.pending()
     if settings.mode == "embedded":
         from pantau.store import Store
 
@@ -76,7 +86,7 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     if unreachable and len(unreachable) == len(reports):
         print("No site could be reached (no internet?). Try `make demo` for the offline fixture site.")
         return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_SPOOLED if spooled else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,7 +105,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print("Serving the bundled fixture sites locally:")
         for name, server in servers.items():
             print(f"  {name}: {server.base_url}")
-        reports = _crawl(demo_settings, specs, {n: s.base_url for n, s in servers.items()}, fast=True)
+        reports, _ = _crawl(demo_settings, specs, {n: s.base_url for n, s in servers.items()}, fast=True)
     for report in reports:
         print("  " + report.summary())
     store = Store(demo_settings.store_path)
