@@ -172,8 +172,10 @@ def make_reader(settings: Settings, client_id: str = "pantau-reader") -> KafkaCo
     return KafkaConsumer(**_base(settings), group_id=None, enable_auto_commit=False, client_id=client_id)
 
 
-def make_admin(settings: Settings) -> KafkaAdminClient:
-    return KafkaAdminClient(**_base(settings), client_id="pantau-admin")
+def make_admin(settings: Settings, bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS) -> KafkaAdminClient:
+    return KafkaAdminClient(
+        **_base(settings) | {"bootstrap_timeout_ms": bootstrap_timeout_ms}, client_id="pantau-admin"
+    )
 
 
 def read_topic(settings: Settings, topic: str, last: int | None = None, poll_ms: int = 2000) -> list[Any]:

@@ -62,13 +62,14 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
 
 
-def ensure_topics(settings: Settings, timeout_ms: int = 30_000) -> list[str]:
+def ensure_topics(settings: Settings, timeout_ms: int = 30_000, bootstrap_timeout_ms: int | None = None) -> list[str]:
     """Create any missing topic; existing topics are left as they are. Returns those created.
 
-    An unreachable broker fails within about ten seconds (``KafkaTimeoutError``), not later.
+    An unreachable broker fails within ``bootstrap_timeout_ms`` (default about ten seconds)
+    with ``KafkaTimeoutError``.
     """
     assert settings.kafka_bootstrap, "ensure_topics needs kafka_bootstrap"
-    admin = make_admin(settings)
+    admin = make_admin(settings) if bootstrap_timeout_ms is None else make_admin(settings, bootstrap_timeout_ms)
     try:
         existing = set(admin.list_topics())
         missing = [s for s in topic_specs(settings) if s.name not in existing]

@@ -22,8 +22,17 @@ def _quote(value: Any) -> str:
     return text
 
 
+#: Client libraries that log a traceback with every connection failure they retry. An engine
+#: that is down is an operating condition: below DEBUG their lines carry the error, not the stack.
+_QUIET_LIBRARIES = ("elastic_transport", "elasticsearch", "kafka", "urllib3")
+
+
 class KeyValueFormatter(logging.Formatter):
     converter = staticmethod(time.gmtime)  # logs are in UTC
+
+    def __init__(self, library_tracebacks: bool = True) -> None:
+        super().__init__()
+        self.library_tracebacks = library_tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
         when = self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ")
@@ -32,14 +41,18 @@ class KeyValueFormatter(logging.Formatter):
         if context:
             base += " " + " ".join(f"{k}={_quote(v)}" for k, v in context.items())
         if record.exc_info:
-            base += "\n" + self.formatException(record.exc_info)
+            if self.library_tracebacks or not record.name.startswith(_QUIET_LIBRARIES):
+                base += "\n" + self.formatException(record.exc_info)
+            elif record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                base += " error=" + _quote(f"{type(error).__name__}: {error}"[:300])
         return base
 
 
 def setup_logging(level: str = "INFO") -> None:
     """Route all logging (ours, Scrapy's, kafka-python's) to stderr in key=value form."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(KeyValueFormatter())
+    handler.setFormatter(KeyValueFormatter(library_tracebacks=logging.getLevelName(level) == logging.DEBUG))
     # On the handler too: Scrapy resets logger levels when a crawl starts.
     handler.setLevel(level)
     root = logging.getLogger()
@@ -47,4 +60,9 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # kafka-python is chatty at INFO about every connection; keep its warnings.
     logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
-    logging.getLogger("elastic_transport").setLevel(max(logging.WARNING, root.level))
+    # ...but not about every refused connection attempt (one a second while a broker is
+    # down): Pantau says once, in its own words, that Kafka is unreachable.
+    for name in ("kafka.net", "kafka.cluster"):
+        logging.getLogger(name).setLevel(logging.WARNING if root.level <= logging.DEBUG else logging.CRITICAL)
+    # Its warnings are one per retried connection; Pantau's own lines say when a node is down.
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING if root.level <= logging.DEBUG else logging.ERROR)

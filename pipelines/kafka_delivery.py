@@ -265,12 +265,15 @@ class KafkaDelivery:
         if self.producer is not None or (not force and time.monotonic() < self._reconnect_at):
             return
         try:
-            if self._prepare is not None:
-                self._prepare()
+            # The producer first: it fails fastest when the broker is still down.
             self.producer = connect_producer(self.settings, attempts=1, bootstrap_timeout_ms=RECONNECT_BOOTSTRAP_MS)
+            if self.producer is not None and self._prepare is not None:
+                self._prepare()
         except KafkaError as exc:
             if not is_outage(exc):
                 raise
+            if self.producer is not None:
+                close_producer(self.producer, timeout=1.0)
             self.producer = None
         if self.producer is None:
             self._unreachable("kafka unreachable", self.settings.kafka_bootstrap or "")

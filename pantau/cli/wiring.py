@@ -44,7 +44,8 @@ def kafka_delivery(settings: Settings) -> KafkaDelivery:
     from pipelines.kafka_delivery import KafkaDelivery
 
     def prepare() -> None:
-        ensure_topics(settings)
+        # Short: with Kafka down the crawl should start spooling, not wait.
+        ensure_topics(settings, bootstrap_timeout_ms=5_000)
 
     try:
         prepare()
