@@ -29,14 +29,12 @@ from tenacity import (
     wait_exponential,
 )
 
-from consumers.enrich import DedupStateFollower, EnrichStage
 from consumers.index import IndexStage
 from consumers.worker import Stage, Worker
 from infra.kafka_clients import close_producer, is_outage, make_consumer, make_producer, read_topic
 from infra.search_index import connect, ensure_index
 from infra.topics import topic_names
 from pantau.config import Settings
-from pantau.enrich.stage import Enricher
 from pantau.schema import DeadLetter
 
 logger = logging.getLogger(__name__)
@@ -92,6 +90,11 @@ def build_worker(
         resources.append(_ProducerCloser(producer))
         stage: Stage
         if stage_name == "enrich":
+            # Imported here: the enrich core takes seconds to import, which an index consumer
+            # (restarting after a crash, say) need not wait for.
+            from consumers.enrich import DedupStateFollower, EnrichStage
+            from pantau.enrich.stage import Enricher
+
             enricher = Enricher()
             follower = DedupStateFollower(settings, topics.dedup_state)
             resources.append(follower)

@@ -163,6 +163,10 @@ def make_consumer(settings: Settings, group: str, topics: list[str], **overrides
     config.update(overrides)
     consumer = KafkaConsumer(**config)
     if topics:
+        # Learn the topics' partitions before joining: a group leader that joins without
+        # them assigns nothing, and the group has to rebalance again once metadata arrives.
+        for topic in topics:
+            consumer.partitions_for_topic(topic)
         consumer.subscribe(topics)
     return consumer
 
