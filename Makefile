@@ -62,4 +62,4 @@ eval: install
 	$(BIN)/pantau eval
 
 clean:
-	rm -rf $(VENV) .pantau .stack .stack-test .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pantau .stack .stack-test .stack-fault .pytest_cache .mypy_cache .ruff_cache

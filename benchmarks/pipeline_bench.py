@@ -98,9 +98,9 @@ def bench_publish(settings: Settings, records: list[str]) -> list[tuple[str, flo
     started = time.perf_counter()
     for record in records:
         producer.send(topic, key=b"k", value=record.encode())
-    producer.flush()
+    producer.flush(timeout=60)
     bare = len(records) / (time.perf_counter() - started)
-    producer.close()
+    producer.close(timeout=10)
     articles = [parse_article(r) for r in records]
     delivery = KafkaDelivery(settings)
     started = time.perf_counter()

@@ -101,9 +101,14 @@ def engine_failure(exc: BaseException, settings: Settings) -> str | None:
 
 
 def _kafka_failure(exc: BaseException, settings: Settings) -> str | None:
-    from kafka.errors import AuthorizationError, KafkaError, SaslAuthenticationFailedError
+    from kafka.errors import AuthorizationError, FencedInstanceIdError, KafkaError, SaslAuthenticationFailedError
 
     where = f"Kafka at {settings.kafka_bootstrap}"
+    if isinstance(exc, FencedInstanceIdError):
+        return (
+            f"another consumer joined with the same PANTAU_CONSUMER_INSTANCE_ID ({settings.consumer_instance_id}); "
+            "each process needs its own"
+        )
     if isinstance(exc, SaslAuthenticationFailedError):
         return f"{where} refused the credentials (PANTAU_KAFKA_SASL_USERNAME/_PASSWORD): {_short(exc)}"
     if isinstance(exc, AuthorizationError):

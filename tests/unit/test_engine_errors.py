@@ -8,6 +8,7 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import ApiError, AuthenticationException, AuthorizationException
 from kafka.errors import (
     CommitFailedError,
+    FencedInstanceIdError,
     KafkaConnectionError,
     KafkaTimeoutError,
     MessageSizeTooLargeError,
@@ -72,6 +73,7 @@ def test_elasticsearch_refusing_or_busy_is_an_engine_condition_at_start(status: 
         (es_error(AuthenticationException, 401), "refused the credentials (401)"),
         (es_error(AuthorizationException, 403), "denied the request (403)"),
         (es_error(ApiError, 503), "is unavailable (503"),
+        (FencedInstanceIdError("group"), "same PANTAU_CONSUMER_INSTANCE_ID"),
     ],
 )
 def test_engine_failures_read_as_one_line(exc: BaseException, expected: str) -> None:

@@ -42,6 +42,8 @@ _START: _Start | None = None
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     global _START
+    if session.config.option.collectonly:
+        return
     if _START is None and any(Path(str(item.path)).is_relative_to(HERE) for item in session.items):
         _START = _Start()
 
