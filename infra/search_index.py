@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch
 
 from pantau.config import Settings
 
@@ -76,8 +76,13 @@ def ensure_index(es: Elasticsearch, alias: str) -> str:
         return str(next(iter(es.indices.get_alias(name=alias).body)))
     name = index_name(alias)
     if not es.indices.exists(index=name):
-        es.indices.create(index=name, aliases={alias: {"is_write_index": True}})
-        logger.info("index created", extra={"index": name, "alias": alias})
-    else:
-        es.indices.put_alias(index=name, name=alias, is_write_index=True)
+        try:
+            es.indices.create(index=name, aliases={alias: {"is_write_index": True}})
+            logger.info("index created", extra={"index": name, "alias": alias})
+            return name
+        except BadRequestError as exc:
+            # Another process (a second consumer starting at the same moment) created it first.
+            if exc.message != "resource_already_exists_exception":
+                raise
+    es.indices.put_alias(index=name, name=alias, is_write_index=True)
     return name

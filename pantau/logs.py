@@ -49,12 +49,42 @@ class KeyValueFormatter(logging.Formatter):
         return base
 
 
+class RepeatFilter(logging.Filter):
+    """Lets through one of a run of alike kafka-python warnings per ``window`` seconds.
+
+    While a broker is down kafka-python logs the same complaint every second (coordinator
+    lookups, produce retries). Alike means the same logger and message template; the
+    next one let through says how many were held back.
+    """
+
+    def __init__(self, window: float = 30.0) -> None:
+        super().__init__()
+        self.window = window
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("kafka") or record.levelno < logging.WARNING:
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        since, held = self._seen.get(key, (0.0, 0))
+        if since and now - since < self.window:
+            self._seen[key] = (since, held + 1)
+            return False
+        if held:
+            record.msg = f"{record.msg} ({held} alike in the last {self.window:.0f} s not shown)"
+        self._seen[key] = (now, 0)
+        return True
+
+
 def setup_logging(level: str = "INFO") -> None:
     """Route all logging (ours, Scrapy's, kafka-python's) to stderr in key=value form."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(KeyValueFormatter(library_tracebacks=logging.getLevelName(level) == logging.DEBUG))
     # On the handler too: Scrapy resets logger levels when a crawl starts.
     handler.setLevel(level)
+    if logging.getLevelName(level) != logging.DEBUG:
+        handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -25,9 +25,12 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     from consumers.app import run_consumer
 
     wiring.require_distributed(settings, "consume")
-    # Waits (and says so) while Kafka or Elasticsearch is not there yet; see consumers.app.
+    from infra.topics import ensure_topics
+
+    # Waits (and says so) while Kafka, or for the index stage Elasticsearch, is not there yet;
+    # the index stage prepares its index itself (consumers.app).
     processed = run_consumer(
-        args.stage, settings, idle_timeout=args.until_idle, prepare=lambda: wiring.ensure_engines(settings)
+        args.stage, settings, idle_timeout=args.until_idle, prepare=lambda: ensure_topics(settings)
     )
     print(f"{args.stage}: {processed} record(s) processed")
     return EXIT_OK

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig, TlsError
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -97,3 +99,19 @@ def test_elasticsearch_down_is_one_line_and_no_traceback(
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("pantau search: Elasticsearch at http://127.0.0.1:9 is unreachable")
     assert not any("Traceback" in line for line in err)
+
+
+def test_a_run_of_alike_library_warnings_is_shown_once_per_window() -> None:
+    from pantau.logs import RepeatFilter
+
+    repeats = RepeatFilter(window=30.0)
+
+    def record(name: str, node: int) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, "Error sending request to node %s", (node,), None)
+
+    shown = [repeats.filter(record("kafka.coordinator", n)) for n in range(5)]
+    assert shown == [True, False, False, False, False]
+    assert repeats.filter(record("consumers.worker", 1))  # Pantau's own lines are never held back
+    repeats._seen[("kafka.coordinator", "Error sending request to node %s")] = (1.0, 4)  # the window has passed
+    later = record("kafka.coordinator", 9)
+    assert repeats.filter(later) and "4 alike" in later.getMessage()
