@@ -20,8 +20,9 @@ The worker owns everything else, with one policy for all stages:
   partitions it lost are dropped from the batch (their new owner replays them).
 - Offsets are committed only after the stage's side effect and the dead letters are
   acknowledged. A commit that fails (broker down, group rebalanced) is kept and retried;
-  it never stops the worker. A crash before a commit replays the batch, which ids make
-  harmless.
+  it never stops the worker. If the partition moves (a rebalance) before the commit
+  succeeds, the offsets are forgotten, never committed late over the new owner's, and the
+  batch is replayed. A crash before a commit replays the batch too; ids make it harmless.
 - SIGTERM or SIGINT stops the worker at the next safe point: after the current call into
   the stage, or at once while it waits to retry (the batch is then left uncommitted). A
   second signal exits immediately.
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, ClassVar, Protocol
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -122,6 +123,9 @@ class Worker:
         # producer's own delivery timeout, after which it reports every send as done.
         delivery_ms = getattr(producer, "config", {}).get("delivery_timeout_ms", 30_000)
         self.send_timeout = delivery_ms / 1000 + 5.0
+        subscribed = consumer.subscription()
+        if subscribed:
+            consumer.subscribe(topics=sorted(subscribed), listener=_ForgetMoved(self))
 
     # --- stopping ---------------------------------------------------------------------------
 
@@ -477,6 +481,28 @@ class Worker:
                 )
         except KafkaError as exc:  # lag is best effort; an outage shows elsewhere
             logger.debug("lag not measured", extra={"error": str(exc)})
+
+
+class _ForgetMoved(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Drops offsets not yet committed for partitions a rebalance takes away.
+
+    Their new owner (perhaps this worker again) starts from the last commit; committing ours
+    later could move the group's offset back over what that owner did.
+    """
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        forgotten = [tp for tp in revoked if self.worker._uncommitted.pop(tp, None) is not None]
+        if forgotten:
+            logger.warning(
+                "partitions moved before their offsets were committed; their last records are replayed",
+                extra={"stage": self.worker.stage.name, "partitions": len(forgotten)},
+            )
+
+    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        pass
 
 
 def _key(record: Any) -> str | None:

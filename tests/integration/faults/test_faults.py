@@ -10,17 +10,21 @@ time) is recorded as :class:`Figures` and printed at the end of the session.
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import subprocess
 import threading
 import time
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from kafka import KafkaProducer
 
-from infra.kafka_clients import DEAD_LETTER_BUDGET, make_producer, wait_for_sends
+from consumers.worker import Envelope, Rejected, Worker
+from infra.kafka_clients import DEAD_LETTER_BUDGET, close_producer, make_consumer, make_producer, wait_for_sends
 from infra.topics import ensure_topics, topic_names
 from pantau.config import Settings
 from pantau.enrich.stage import Enricher
@@ -73,19 +77,30 @@ def articles(numbers: range) -> list[Article]:
     ]
 
 
-def scratch_topic(settings: Settings) -> str:
-    """A topic of its own for traffic that is not articles."""
+def scratch_topic(settings: Settings, purpose: str) -> str:
+    """A topic of its own for traffic outside the pipeline's topics."""
     from kafka.admin import NewTopic
 
     from infra.kafka_clients import make_admin
 
-    name = f"{settings.topic_prefix}.steady"
+    name = f"{settings.topic_prefix}.{purpose}"
     admin = make_admin(settings)
     try:
         admin.create_topics([NewTopic(name, 3, 1)])
     finally:
         admin.close()
     return name
+
+
+def committed_offsets(settings: Settings, group: str, topic: str) -> int:
+    """The group's committed offsets on ``topic``, summed over partitions."""
+    from kafka.structs import TopicPartition
+
+    reader = make_consumer(settings, group, [])
+    try:
+        return sum(reader.committed(TopicPartition(topic, p)) or 0 for p in reader.partitions_for_topic(topic))
+    finally:
+        reader.close()
 
 
 def publish(settings: Settings, topic: str, records: list[Article], producer: KafkaProducer | None = None) -> None:
@@ -123,10 +138,61 @@ class SteadyProducer:
         self._thread.join()
 
 
+class HeldStage:
+    """Holds its first batch until told, so the worker's commit for it meets a dead broker."""
+
+    name: ClassVar[str] = "held"
+    outage_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+
+    def __init__(self) -> None:
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.seen: Counter[str] = Counter()
+
+    def process(self, batch: Sequence[Envelope]) -> list[Rejected]:
+        if not self.holding.is_set():
+            self.holding.set()
+            self.release.wait(300)
+        self.seen.update(e.article.id for e in batch)
+        return []
+
+
+class HeldWorker:
+    """A worker on a topic of its own, run in a thread, with whatever it raised kept."""
+
+    def __init__(self, settings: Settings, stream: list[Article]) -> None:
+        self.settings = settings
+        topic = scratch_topic(settings, "held")
+        publish(settings, topic, stream)
+        self.stage = HeldStage()
+        self.worker = Worker(
+            self.stage,
+            make_consumer(settings, "held", [topic]),
+            make_producer(settings),
+            topic_names(settings).dead_letter,
+            group=f"{settings.group_prefix}.held",
+        )
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.worker.run(idle_timeout=3.0)
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.worker.consumer.close()
+            close_producer(self.worker.producer, 10)
+
+
 # --- the broker ----------------------------------------------------------------------------
 
 
-def test_broker_killed_while_crawling_and_down_when_a_crawl_starts(fault_stack: FaultStack, tmp_path: Path) -> None:
+def test_broker_killed_while_crawling_and_down_when_a_crawl_starts(
+    fault_stack: FaultStack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="consumers.worker")
     delivery_s = 5.0
     settings = fault_stack.settings(data_dir=str(tmp_path / "first"), crawl_max_articles=1000)
     late = settings.model_copy(update={"data_dir": tmp_path / "late"})  # another crawler, its own spool
@@ -142,12 +208,15 @@ def test_broker_killed_while_crawling_and_down_when_a_crawl_starts(fault_stack: 
         Newsroom(100, first=1000, huge=[1050]) as second,
         Newsroom(20, first=2000) as third,
     ):
+        held = HeldWorker(settings, articles(range(8000, 8040)))
         crawling = start_pantau(settings, *crawl_args(first), log=tmp_path / "first.log")
-        steady = SteadyProducer(settings, scratch_topic(settings))
+        steady = SteadyProducer(settings, scratch_topic(settings, "steady"))
         poll_until(lambda: first.served >= 100 and topic_end(settings, topics.raw) >= 100, 120, "the first 100")
+        poll_until(held.stage.holding.is_set, 60, "the held worker's first batch")
 
         fault_stack.kill("kafka")
         killed = time.monotonic()
+        held.stage.release.set()  # its side effect is done: now it commits, into a dead broker
         first.release(100)  # the crawler goes on fetching and publishing while the broker is dead
 
         # A crawl that starts while the broker is down spools everything and says so.
@@ -191,6 +260,14 @@ def test_broker_killed_while_crawling_and_down_when_a_crawl_starts(fault_stack: 
     letters = dead_letters(settings)
     indexed = indexed_ids(settings)
     enriched = topic_keys(settings, topics.enriched)
+
+    # The worker whose commit met the dead broker neither raised nor stopped; it finished the
+    # topic once the broker was back, and the group's offsets reached the end.
+    held.thread.join(timeout=120)
+    assert not held.thread.is_alive() and held.error is None, held.error
+    assert "commit failed" in caplog.text
+    assert set(held.stage.seen) == {a.id for a in articles(range(8000, 8040))}
+    assert committed_offsets(settings, "held", f"{settings.topic_prefix}.held") == 40
     raw = topic_keys(settings, topics.raw)
     assert len(indexed) == len(set(indexed)) and set(indexed) == expected
     assert set(raw) == expected
@@ -212,7 +289,8 @@ def test_broker_killed_while_crawling_and_down_when_a_crawl_starts(fault_stack: 
             dead_lettered=0,
             recovery_s=[round(crawl_recovery, 1), round(producer_recovery, 1)],
             notes=f"broker restart {restart_s:.1f} s; recovery = broker answering -> crawl publishing again, "
-            "-> the same idempotent producer acknowledged again; duplicated = extra copies on raw + enriched",
+            "-> the same idempotent producer acknowledged again; duplicated = extra copies on raw + enriched; "
+            f"a worker whose commit met the dead broker replayed {sum(held.stage.seen.values()) - 40} record(s)",
         ),
         fault_stack,
     )
