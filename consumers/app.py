@@ -1,7 +1,7 @@
 """Wiring: builds a worker for a named stage from settings and runs it.
 
 A consumer is a service: if Kafka or Elasticsearch is not there when it starts, it says
-so in one line per attempt and tries again (with back-off, up to 30 s apart) until they
+so in one line per attempt and tries again (with back-off, up to 5 s apart) until they
 answer or it is told to stop. In ``--until-idle`` mode (a batch job) it gives up after
 :data:`BATCH_START_TIMEOUT` seconds instead, and the error reaches the command line.
 """
@@ -157,7 +157,8 @@ def start_worker(
     limit = stop_after_delay(give_up_after) if give_up_after is not None else stop_never
     retrying = Retrying(
         retry=retry_if_exception(engine_unavailable),
-        wait=wait_exponential(multiplier=1, min=1, max=30),
+        # Short: once an engine answers again the consumer should be back within seconds.
+        wait=wait_exponential(multiplier=1, min=1, max=5),
         stop=limit | stop_when_event_set(stop_event),
         sleep=sleep,
         before_sleep=waiting,

@@ -1,8 +1,9 @@
 """The fault stack: a Kafka and an Elasticsearch of their own, started early and stopped at the end.
 
 Starting two engines takes most of a minute, so as soon as the session knows it will run
-fault tests it starts the fault stack in the background (while the other tests run);
-the ``fault_stack`` fixture waits for it. A stack that was already running (started by
+fault tests it starts the fault stack in the background and moves the fault tests to the
+end of the session (the stack comes up while everything else runs); the ``fault_stack``
+fixture waits for it. A stack that was already running (started by
 hand on the same ports and directory) is used and left running.
 """
 
@@ -40,11 +41,20 @@ class _Start:
 _START: _Start | None = None
 
 
+def _is_fault_test(item: pytest.Item) -> bool:
+    return Path(str(item.path)).is_relative_to(HERE)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Fault tests last: their stack then starts while everything else runs.
+    items[:] = [i for i in items if not _is_fault_test(i)] + [i for i in items if _is_fault_test(i)]
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     global _START
     if session.config.option.collectonly:
         return
-    if _START is None and any(Path(str(item.path)).is_relative_to(HERE) for item in session.items):
+    if _START is None and any(_is_fault_test(item) for item in session.items):
         _START = _Start()
 
 
