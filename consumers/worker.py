@@ -39,13 +39,15 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, ClassVar, Protocol
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
-from kafka.structs import OffsetAndMetadata, TopicPartition
+from kafka.structs import TopicPartition
 
-from infra.kafka_clients import DEAD_LETTER_BUDGET, SMALL_DEAD_LETTER, is_outage, record_refused, wait_for_sends
+from consumers.commits import PendingCommits
+from consumers.dead_letters import DeadLetterSend
+from infra.kafka_clients import is_outage
 from pantau import metrics
-from pantau.delivery import dead_letter, fit_dead_letter
+from pantau.delivery import dead_letter
 from pantau.schema import Article, DeadLetter, SchemaError, parse_article
 
 logger = logging.getLogger(__name__)
@@ -113,9 +115,9 @@ class Worker:
         self.commit_timeout_ms = commit_timeout_ms
         self.processed = 0
         self._stop = stop_event or threading.Event()
-        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
-        self._commit_retry_at = 0.0
-        self._commit_failures = 0
+        self.commits = PendingCommits(
+            consumer, stage.name, self.group, timeout_ms=commit_timeout_ms, backoff_max=outage_backoff_max
+        )
         self._outage_since: float | None = None
         self._outage_attempts = 0
         self._paused = False
@@ -125,7 +127,7 @@ class Worker:
         self.send_timeout = delivery_ms / 1000 + 5.0
         subscribed = consumer.subscription()
         if subscribed:
-            consumer.subscribe(topics=sorted(subscribed), listener=_ForgetMoved(self))
+            consumer.subscribe(topics=sorted(subscribed), listener=self.commits)
 
     # --- stopping ---------------------------------------------------------------------------
 
@@ -180,15 +182,15 @@ class Worker:
                     self.handle(records)
                     last_record = now
                     continue
-                self._try_commit()
+                self.commits.commit()
                 if idle_timeout is not None:
                     if last_record is None and (self.consumer.assignment() or now - started > join_timeout):
                         last_record = now
-                    if last_record is not None and now - last_record > idle_timeout and not self._uncommitted:
+                    if last_record is not None and now - last_record > idle_timeout and not self.commits.pending:
                         break
         except Stopped:
             logger.info("stopped with a batch unfinished; it is replayed on restart", extra={"stage": self.stage.name})
-        self._try_commit(force=True)
+        self.commits.commit(force=True)
         return self.processed
 
     def _poll(self, poll_ms: int) -> list[Any]:
@@ -235,11 +237,12 @@ class Worker:
                             article_id=rejected.envelope.article.id,
                         )
                     )
-            self._until_done("dead letters", self._dead_letter_sender(letters))
+            send = DeadLetterSend(self.producer, self.dead_letter_topic, self.stage.name, letters, self.send_timeout)
+            self._until_done("dead letters", send.step)
         finally:
             self._resume()
-        self._remember_offsets(records)
-        self._try_commit()
+        self.commits.remember(records)
+        self.commits.commit()
         metrics.RECORDS.labels(stage=self.stage.name, outcome="ok").inc(len(envelopes) - rejected_count)
         metrics.BATCH_SECONDS.labels(stage=self.stage.name).observe(time.perf_counter() - started)
         self.processed += len(records)
@@ -380,95 +383,6 @@ class Worker:
 
     # --- dead letters and commits -------------------------------------------------------
 
-    def _dead_letter_sender(self, letters: Sequence[DeadLetter]) -> Callable[[], bool]:
-        """A step that sends the letters not yet acknowledged; done when all are."""
-        waiting = [fit_dead_letter(letter, DEAD_LETTER_BUDGET) for letter in letters]
-
-        def step() -> bool:
-            nonlocal waiting
-            if not waiting:
-                return True
-            sent: list[DeadLetter] = []
-            futures = []
-            refused: list[tuple[DeadLetter, BaseException]] = []
-            for letter in waiting:
-                try:
-                    future = self.producer.send(
-                        self.dead_letter_topic,
-                        key=letter.article_id or letter.source or "",
-                        value=letter.model_dump_json().encode("utf-8"),
-                    )
-                except KafkaError as exc:
-                    if not record_refused(exc):
-                        raise
-                    refused.append((letter, exc))
-                    continue
-                sent.append(letter)
-                futures.append(future)
-            sends = wait_for_sends(futures, self.send_timeout)
-            waiting = sent
-            again: list[DeadLetter] = []
-            for index in sends.acked:
-                letter = waiting[index]
-                metrics.RECORDS.labels(stage=self.stage.name, outcome="dead_letter").inc()
-                logger.warning(
-                    "dead-lettered",
-                    extra={"stage": self.stage.name, "source": letter.source, "reason": letter.reason[:300]},
-                )
-            failed = [(waiting[index], error) for index, error in sends.failed] + refused
-            for letter, error in failed:
-                if record_refused(error):
-                    if len(letter.original.encode("utf-8")) > SMALL_DEAD_LETTER:
-                        again.append(fit_dead_letter(letter, SMALL_DEAD_LETTER))
-                        continue
-                    # Not even a small letter fits: the broker's limits are wrong. The record
-                    # stays in its topic at the source offset; say so loudly and count it.
-                    metrics.RECORDS.labels(stage=self.stage.name, outcome="undeliverable").inc()
-                    logger.error(
-                        "dead letter refused by kafka",
-                        extra={"stage": self.stage.name, "source": letter.source, "error": str(error)[:300]},
-                    )
-                    continue
-                again.append(letter)
-            again += [waiting[index] for index in sends.pending]
-            waiting = again
-            return not waiting
-
-        return step
-
-    def _remember_offsets(self, records: Sequence[Any]) -> None:
-        for r in records:
-            tp = TopicPartition(r.topic, r.partition)
-            known = self._uncommitted.get(tp)
-            if known is None or known.offset <= r.offset:
-                self._uncommitted[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
-
-    def _try_commit(self, force: bool = False) -> None:
-        """Commit what was processed; a failure is logged, counted and retried later, never raised."""
-        if not self._uncommitted or (not force and time.monotonic() < self._commit_retry_at):
-            return
-        assigned = self.consumer.assignment()
-        # A partition that moved to another member is replayed by it from the last commit.
-        offsets = {tp: o for tp, o in self._uncommitted.items() if tp in assigned}
-        self._uncommitted = offsets
-        if not offsets:
-            return
-        try:
-            self.consumer.commit(offsets, timeout_ms=self.commit_timeout_ms)
-        except KafkaError as exc:
-            self._commit_failures += 1
-            metrics.COMMIT_FAILURES.labels(group=self.group).inc()
-            self._commit_retry_at = time.monotonic() + min(self.outage_backoff_max, 0.5 * 2**self._commit_failures)
-            logger.warning(
-                "commit failed; kept and retried",
-                extra={"stage": self.stage.name, "error": f"{type(exc).__name__}: {exc}"[:300]},
-            )
-            return
-        if self._commit_failures:
-            logger.info("commits succeed again", extra={"stage": self.stage.name, "failed": self._commit_failures})
-        self._commit_failures = 0
-        self._uncommitted = {}
-
     def _record_lag(self) -> None:
         try:
             for tp in self.consumer.assignment():
@@ -481,28 +395,6 @@ class Worker:
                 )
         except KafkaError as exc:  # lag is best effort; an outage shows elsewhere
             logger.debug("lag not measured", extra={"error": str(exc)})
-
-
-class _ForgetMoved(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Drops offsets not yet committed for partitions a rebalance takes away.
-
-    Their new owner (perhaps this worker again) starts from the last commit; committing ours
-    later could move the group's offset back over what that owner did.
-    """
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-
-    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        forgotten = [tp for tp in revoked if self.worker._uncommitted.pop(tp, None) is not None]
-        if forgotten:
-            logger.warning(
-                "partitions moved before their offsets were committed; their last records are replayed",
-                extra={"stage": self.worker.stage.name, "partitions": len(forgotten)},
-            )
-
-    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        pass
 
 
 def _key(record: Any) -> str | None:

@@ -9,26 +9,19 @@ time) is recorded as :class:`Figures` and printed at the end of the session.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import signal
 import subprocess
-import threading
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pytest
-from kafka import KafkaProducer
 
-from consumers.worker import Envelope, Rejected, Worker
-from infra.kafka_clients import DEAD_LETTER_BUDGET, close_producer, make_consumer, make_producer, wait_for_sends
+from infra.kafka_clients import DEAD_LETTER_BUDGET, make_producer, wait_for_sends
 from infra.topics import ensure_topics, topic_names
 from pantau.config import Settings
 from pantau.enrich.stage import Enricher
-from pantau.schema import Article
 from tests.integration.faults.engines import (
     FaultStack,
     Figures,
@@ -44,7 +37,15 @@ from tests.integration.faults.engines import (
     topic_end,
     topic_keys,
 )
-from tests.integration.faults.newsroom import Newsroom, article_id_of, canonical_of
+from tests.integration.faults.newsroom import Newsroom, article_id_of
+from tests.integration.faults.streams import (
+    HeldWorker,
+    SteadyProducer,
+    articles,
+    committed_offsets,
+    publish,
+    scratch_topic,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -55,135 +56,6 @@ def crawl_args(site: Newsroom) -> tuple[str, ...]:
 
 def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(list(iter_lines(path))[-lines:])
-
-
-def articles(numbers: range) -> list[Article]:
-    """Contract articles for the consumer tests, ids as the crawler would derive them."""
-    return [
-        Article.model_validate(
-            {
-                "id": article_id_of(n),
-                "url": canonical_of(n),
-                "canonical_url": canonical_of(n),
-                "site": "memorandum",
-                "title": f"Bawaslu periksa netralitas ASN, laporan nomor {n}",
-                "body": f"Laporan uji nomor {n}: kepala desa ke-{n} diperiksa karena hadir dalam kampanye. "
-                f"Saksi {n % 7 + 1} orang memberi keterangan kepada panitia pengawas kecamatan {n % 13}.",
-                "published_at": "2024-09-10T02:30:00+00:00",
-                "fetched_at": "2024-09-10T03:00:00+00:00",
-            }
-        )
-        for n in numbers
-    ]
-
-
-def scratch_topic(settings: Settings, purpose: str) -> str:
-    """A topic of its own for traffic outside the pipeline's topics."""
-    from kafka.admin import NewTopic
-
-    from infra.kafka_clients import make_admin
-
-    name = f"{settings.topic_prefix}.{purpose}"
-    admin = make_admin(settings)
-    try:
-        admin.create_topics([NewTopic(name, 3, 1)])
-    finally:
-        admin.close()
-    return name
-
-
-def committed_offsets(settings: Settings, group: str, topic: str) -> int:
-    """The group's committed offsets on ``topic``, summed over partitions."""
-    from kafka.structs import TopicPartition
-
-    reader = make_consumer(settings, group, [])
-    try:
-        return sum(reader.committed(TopicPartition(topic, p)) or 0 for p in reader.partitions_for_topic(topic))
-    finally:
-        reader.close()
-
-
-def publish(settings: Settings, topic: str, records: list[Article], producer: KafkaProducer | None = None) -> None:
-    own = producer is None
-    producer = producer or make_producer(settings)
-    futures = [producer.send(topic, key=a.id, value=a.to_json().encode()) for a in records]
-    sends = wait_for_sends(futures, 60)
-    assert len(sends.acked) == len(records), sends
-    if own:
-        producer.close(timeout=10)
-
-
-class SteadyProducer:
-    """One of Pantau's producers sending a record every few milliseconds, across whatever happens."""
-
-    def __init__(self, settings: Settings, topic: str) -> None:
-        self.producer = make_producer(settings)
-        self.topic = topic
-        self.futures: list[Any] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        n = 0
-        while not self._stop.is_set():
-            # send() may time out while the broker is away: what counts is what happens after.
-            with contextlib.suppress(Exception):
-                self.futures.append(self.producer.send(self.topic, key=f"steady-{n}", value=b"tick"))
-            n += 1
-            self._stop.wait(0.005)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class HeldStage:
-    """Holds its first batch until told, so the worker's commit for it meets a dead broker."""
-
-    name: ClassVar[str] = "held"
-    outage_errors: ClassVar[tuple[type[BaseException], ...]] = ()
-
-    def __init__(self) -> None:
-        self.holding = threading.Event()
-        self.release = threading.Event()
-        self.seen: Counter[str] = Counter()
-
-    def process(self, batch: Sequence[Envelope]) -> list[Rejected]:
-        if not self.holding.is_set():
-            self.holding.set()
-            self.release.wait(300)
-        self.seen.update(e.article.id for e in batch)
-        return []
-
-
-class HeldWorker:
-    """A worker on a topic of its own, run in a thread, with whatever it raised kept."""
-
-    def __init__(self, settings: Settings, stream: list[Article]) -> None:
-        self.settings = settings
-        topic = scratch_topic(settings, "held")
-        publish(settings, topic, stream)
-        self.stage = HeldStage()
-        self.worker = Worker(
-            self.stage,
-            make_consumer(settings, "held", [topic]),
-            make_producer(settings),
-            topic_names(settings).dead_letter,
-            group=f"{settings.group_prefix}.held",
-        )
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.worker.run(idle_timeout=3.0)
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            self.worker.consumer.close()
-            close_producer(self.worker.producer, 10)
 
 
 # --- the broker ----------------------------------------------------------------------------
@@ -365,19 +237,22 @@ def test_elasticsearch_killed_while_indexing(fault_stack: FaultStack, tmp_path: 
 
 
 def kill_and_restart(
-    settings: Settings, stage: str, progress: Any, thresholds: tuple[int, ...], logs: Path
+    settings: Settings, stage: str, progress: Callable[[], int], thresholds: tuple[int, ...], logs: Path
 ) -> tuple[subprocess.Popen[str], list[float]]:
     """Run ``pantau consume STAGE``; SIGKILL it as ``progress()`` passes each threshold, restart at once."""
+
+    def beyond(mark: int) -> Callable[[], bool]:
+        return lambda: progress() > mark
+
     process = start_pantau(settings, "consume", stage, log=logs / f"{stage}-0.log")
     recoveries = []
     for round_, threshold in enumerate(thresholds, 1):
-        poll_until(lambda t=threshold: progress() >= t, 120, f"{stage} past {threshold}")
+        poll_until(beyond(threshold - 1), 120, f"{stage} past {threshold}")
         process.kill()
         process.wait(timeout=30)
         killed = time.monotonic()
-        at_kill = progress()
         process = start_pantau(settings, "consume", stage, log=logs / f"{stage}-{round_}.log")
-        poll_until(lambda k=at_kill: progress() > k, 120, f"{stage} to resume after kill {round_}")
+        poll_until(beyond(progress()), 120, f"{stage} to resume after kill {round_}")
         recoveries.append(round(time.monotonic() - killed, 1))
     return process, recoveries
 
