@@ -106,44 +106,16 @@ class FaultStack:
 
 # --- running pantau ---------------------------------------------------------------------------
 
-EXTRA_SETTINGS = (
-    "crawl_max_articles",
-    "consumer_batch_size",
-    "consumer_instance_id",
-    "consumer_session_timeout_ms",
-    "log_level",
-)
-
-
-def pantau_env(settings: Settings) -> dict[str, str]:
-    env = settings_env(settings)
-    for name in EXTRA_SETTINGS:
-        value = getattr(settings, name)
-        if value is not None:
-            env[f"PANTAU_{name.upper()}"] = str(value)
-    return env
-
 
 def start_pantau(settings: Settings, *args: str, log: Path) -> subprocess.Popen[str]:
     """``pantau ARGS`` in the background, its output in ``log``."""
     handle = log.open("a", encoding="utf-8")
     return subprocess.Popen(
         [sys.executable, "-m", "pantau.cli", *args],
-        env=pantau_env(settings),
+        env=settings_env(settings),
         stdout=handle,
         stderr=subprocess.STDOUT,
         text=True,
-        cwd=REPO,
-    )
-
-
-def run_pantau(settings: Settings, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pantau.cli", *args],
-        env=pantau_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
         cwd=REPO,
     )
 

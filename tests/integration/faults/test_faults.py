@@ -22,6 +22,7 @@ from infra.kafka_clients import DEAD_LETTER_BUDGET, make_producer, wait_for_send
 from infra.topics import ensure_topics, topic_names
 from pantau.config import Settings
 from pantau.enrich.stage import Enricher
+from tests.conftest import run_pantau
 from tests.integration.faults.engines import (
     FaultStack,
     Figures,
@@ -32,7 +33,6 @@ from tests.integration.faults.engines import (
     iter_lines,
     poll_until,
     record_figures,
-    run_pantau,
     start_pantau,
     topic_end,
     topic_keys,
