@@ -10,7 +10,7 @@ Letters not acknowledged in time are sent again by the worker's outage loop.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kafka import KafkaProducer
@@ -28,12 +28,19 @@ class DeadLetterSend:
     """One batch's dead letters; :meth:`step` sends those not yet acknowledged and says whether all are."""
 
     def __init__(
-        self, producer: KafkaProducer, topic: str, stage: str, letters: Sequence[DeadLetter], timeout: float
+        self,
+        producer: KafkaProducer,
+        topic: str,
+        stage: str,
+        letters: Sequence[DeadLetter],
+        timeout: float,
+        interrupt: Callable[[], bool] | None = None,
     ) -> None:
         self.producer = producer
         self.topic = topic
         self.stage = stage
         self.timeout = timeout
+        self.interrupt = interrupt
         self.waiting = [fit_dead_letter(letter, DEAD_LETTER_BUDGET) for letter in letters]
 
     def step(self) -> bool:
@@ -57,7 +64,7 @@ class DeadLetterSend:
                 failed.append((letter, exc))
                 continue
             sent.append(letter)
-        sends = wait_for_sends(futures, self.timeout)
+        sends = wait_for_sends(futures, self.timeout, self.interrupt)
         for index in sends.acked:
             metrics.RECORDS.labels(stage=self.stage, outcome="dead_letter").inc()
             logger.warning(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from kafka import KafkaProducer
@@ -115,6 +115,8 @@ class EnrichStage:
         self.topics = topics
         self.state = state
         self.send_timeout = send_timeout
+        #: Set by the worker (an optional stage hook): says when to stop waiting for Kafka.
+        self.interrupt: Callable[[], bool] | None = None
 
     def process(self, batch: Sequence[Envelope]) -> list[Rejected]:
         if self.state is not None:
@@ -139,7 +141,7 @@ class EnrichStage:
                 self.producer.send(self.topics.dedup_state, key=key, value=json.dumps(signature.to_dict()).encode())
             )
             owners.append(envelope)
-        sends = wait_for_sends(futures, self.send_timeout)
+        sends = wait_for_sends(futures, self.send_timeout, self.interrupt)
         refused_ids = set()
         for index, error in sends.failed:
             if record_refused(error) and owners[index].article.id not in refused_ids:

@@ -77,7 +77,12 @@ class Rejected:
 
 
 class Stage(Protocol):
-    """What a stage provides. It may also define ``is_outage(exc) -> bool`` for errors a class cannot name."""
+    """What a stage provides.
+
+    Optional hooks: ``is_outage(exc) -> bool`` for outage errors a class cannot name, and an
+    ``interrupt`` attribute, which the worker sets to a callable saying when it is stopping
+    (a stage that waits on its engine should stop waiting then).
+    """
 
     name: ClassVar[str]
     #: Exceptions that mean "the downstream system is unavailable": retried without limit.
@@ -125,6 +130,9 @@ class Worker:
         # producer's own delivery timeout, after which it reports every send as done.
         delivery_ms = getattr(producer, "config", {}).get("delivery_timeout_ms", 30_000)
         self.send_timeout = delivery_ms / 1000 + 5.0
+        if hasattr(stage, "interrupt"):
+            # Optional stage hook: a stage waiting on its own engine stops waiting when we stop.
+            stage.interrupt = self._stop.is_set
         subscribed = consumer.subscription()
         if subscribed:
             consumer.subscribe(topics=sorted(subscribed), listener=self.commits)
@@ -237,7 +245,9 @@ class Worker:
                             article_id=rejected.envelope.article.id,
                         )
                     )
-            send = DeadLetterSend(self.producer, self.dead_letter_topic, self.stage.name, letters, self.send_timeout)
+            send = DeadLetterSend(
+                self.producer, self.dead_letter_topic, self.stage.name, letters, self.send_timeout, self._stop.is_set
+            )
             self._until_done("dead letters", send.step)
         finally:
             self._resume()

@@ -14,7 +14,7 @@ with one deadline, so no caller waits on a future without a bound.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,8 +247,9 @@ class Sends:
     pending: list[int] = field(default_factory=list)
 
 
-def wait_for_sends(futures: Sequence[Any], timeout: float) -> Sends:
-    """Wait for ``futures`` (from ``producer.send``) until all are done or ``timeout`` seconds pass.
+def wait_for_sends(futures: Sequence[Any], timeout: float, interrupt: Callable[[], bool] | None = None) -> Sends:
+    """Wait for ``futures`` (from ``producer.send``) until all are done, ``timeout`` seconds pass,
+    or ``interrupt()`` says to stop waiting (checked at least every half second).
 
     Indexes into ``futures`` are sorted into acknowledged, failed and still pending; the
     caller decides what a pending send means (retry, spool, or give up on the producer).
@@ -256,10 +257,12 @@ def wait_for_sends(futures: Sequence[Any], timeout: float) -> Sends:
     deadline = time.monotonic() + timeout
     sends = Sends()
     for index, future in enumerate(futures):
-        remaining = deadline - time.monotonic()
-        if not future.is_done and remaining > 0:
+        while not future.is_done and not (interrupt is not None and interrupt()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
             try:
-                future.get(timeout=remaining)
+                future.get(timeout=min(remaining, 0.5) if interrupt is not None else remaining)
             except KafkaTimeoutError:
                 pass  # still pending, or failed with a timeout: told apart below
             except Exception:  # the send failed; its exception is read below
