@@ -89,4 +89,4 @@ train-relevance: install
 	$(BIN)/python -m pantau.enrich.relevance.train
 
 clean:
-	rm -rf $(VENV) .pantau .stack .stack-test .stack-bench .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pantau .stack .stack-test .stack-bench .stack-fault .pytest_cache .mypy_cache .ruff_cache

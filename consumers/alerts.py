@@ -19,6 +19,7 @@ from typing import ClassVar
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
+from consumers.app import Closeable, ProducerCloser
 from consumers.worker import Envelope, Rejected, Worker
 from infra.kafka_clients import make_consumer, make_producer
 from infra.topics import topic_names
@@ -77,7 +78,7 @@ def assign_from_outbox(consumer: KafkaConsumer, topic: str, state: AlertState, s
     return resume
 
 
-def build_alert_worker(settings: Settings, engine: AlertEngine, state: AlertState) -> tuple[Worker, list[object]]:
+def build_alert_worker(settings: Settings, engine: AlertEngine, state: AlertState) -> tuple[Worker, list[Closeable]]:
     """The worker for the alert stage and the resources to close after it."""
     topics = topic_names(settings)
     producer = make_producer(settings)  # dead letters only
@@ -91,4 +92,4 @@ def build_alert_worker(settings: Settings, engine: AlertEngine, state: AlertStat
         max_retries=settings.consumer_max_retries,
         group=f"{settings.group_prefix}.alerts",
     )
-    return worker, [consumer, producer]
+    return worker, [consumer, ProducerCloser(producer)]

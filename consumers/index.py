@@ -2,7 +2,9 @@
 
 ``_id`` is the article id, so replaying a topic rewrites the same documents and the count
 stays put. A document Elasticsearch rejects for its content (a mapping conflict) is
-dead-lettered; throttling and unavailability are outages and are retried.
+dead-lettered. Throttling, unavailability, a node that cannot be reached (TLS included)
+and refused credentials (401/403, e.g. rotated passwords) are outages: retried until they
+pass, never dead-lettered, since they say nothing about the documents.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ class ClusterUnavailable(Exception):
     """Elasticsearch answered 429 or 5xx for part of a bulk request."""
 
 
-# Bulk item statuses that describe the cluster's state, not the document.
-_RETRY_STATUSES = {429, 500, 502, 503, 504}
+class ClusterRefused(Exception):
+    """Elasticsearch refused our credentials or their rights (401/403): an operator must act, records wait."""
+
+
+# Statuses that describe the cluster's state or our access to it, not the document.
+_RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+_AUTH_STATUSES = {401, 403}
 
 
 class IndexStage:
@@ -36,6 +43,7 @@ class IndexStage:
         TransportConnectionError,
         ConnectionTimeout,
         ClusterUnavailable,
+        ClusterRefused,
     )
 
     def __init__(self, es: Elasticsearch, alias: str, refresh: bool = False, refresh_below: int = 100) -> None:
@@ -61,23 +69,30 @@ class IndexStage:
             refresh = self.refresh or len(latest) < self.refresh_below
             response = self.es.bulk(operations=operations, refresh=refresh)
         except ApiError as exc:
+            if exc.meta.status in _AUTH_STATUSES:
+                raise ClusterRefused(f"bulk request: {exc.meta.status} {exc.message}") from exc
             if exc.meta.status in _RETRY_STATUSES:
                 raise ClusterUnavailable(f"bulk request: {exc.meta.status}") from exc
             raise
         rejected: list[Rejected] = []
         retry = 0
+        refused = 0
         envelopes = list(latest.values())
         for envelope, item in zip(envelopes, response["items"], strict=True):
             result = item["index"]
             status = result.get("status", 500)
             if status < 300:
                 metrics.RECORDS.labels(stage=self.name, outcome="indexed").inc()
+            elif status in _AUTH_STATUSES:
+                refused += 1
             elif status in _RETRY_STATUSES:
                 retry += 1
             else:
                 error = result.get("error", {})
                 reason = f"elasticsearch {status} {error.get('type')}: {error.get('reason')}"
                 rejected.append(Rejected(envelope, reason))
+        if refused:
+            raise ClusterRefused(f"{refused} of {len(envelopes)} bulk items refused (401/403)")
         if retry:
             # Re-sending the successful ones too is harmless: same ids, same documents.
             raise ClusterUnavailable(f"{retry} of {len(envelopes)} bulk items throttled or failed")

@@ -1,9 +1,9 @@
 """``pantau search`` and ``pantau story`` on Elasticsearch: the client calls.
 
 The request bodies and the reading of responses are pure functions in
-:mod:`pantau.search.elastic`; this adapter sends them through the client and turns what
-can go wrong with the engine (unreachable, credentials refused, no index) into
-:class:`~pantau.search.BackendUnavailable` with one line that says what to do.
+:mod:`pantau.search.elastic`; this adapter sends them through the client. A missing index
+becomes :class:`~pantau.search.BackendUnavailable` saying what to do; other engine errors
+reach the command line as the client raised them.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError, Elasticsearch
 
 from pantau.schema import Article
@@ -33,34 +31,18 @@ class ElasticsearchSearch:
         self.es = es
         self.alias = alias
 
-    def _where(self) -> str:
-        nodes = getattr(self.es.transport, "node_pool", None)
-        try:
-            return ", ".join(str(n.base_url) for n in nodes.all()) if nodes else "the configured URL"
-        except AttributeError:  # a transport without a node pool: say nothing more specific
-            return "the configured URL"
-
     def _call(self, what: Callable[[], T]) -> T:
+        # An engine that is down or refuses the credentials propagates as the client raised it:
+        # the command line turns every engine failure into one line in one place
+        # (pantau.cli.wiring.engine_failure). Only what means something for a search is said here.
         try:
             return what()
-        except (TransportConnectionError, ConnectionTimeout) as exc:
-            raise BackendUnavailable(f"cannot reach Elasticsearch at {self._where()}: {exc.message}") from exc
         except ApiError as exc:
-            status = exc.meta.status
-            if status in (401, 403):
-                raise BackendUnavailable(
-                    f"Elasticsearch refused the credentials ({status}): check PANTAU_ELASTICSEARCH_USERNAME/"
-                    "_PASSWORD or _API_KEY"
-                ) from exc
-            if status == 404:
+            if exc.meta.status == 404:
                 raise BackendUnavailable(
                     f"no index behind {self.alias!r} yet: run `pantau setup` (or start `pantau consume index`)"
                 ) from exc
-            if status == 400:
-                raise  # a request this code built wrong: a bug, shown as one
-            raise BackendUnavailable(f"Elasticsearch answered {status}: {exc.message}") from exc
-        except TransportError as exc:
-            raise BackendUnavailable(f"Elasticsearch at {self._where()} failed: {exc.message}") from exc
+            raise
 
     def find(self, query: SearchQuery) -> SearchResult:
         response = self._call(lambda: self.es.search(index=self.alias, **elastic.search_body(query)))

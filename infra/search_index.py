@@ -26,9 +26,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import ConnectionTimeout, TransportError
-from elasticsearch import ApiError, Elasticsearch, helpers
+from elasticsearch import BadRequestError, Elasticsearch, helpers
 
 from pantau.config import Settings
 from pantau.documents import from_document, to_document
@@ -76,10 +74,19 @@ def _versions(es: Elasticsearch, alias: str) -> dict[str, int]:
     return {name: int(m.group(1)) for name in names if (m := pattern.match(name))}
 
 
-def connect(settings: Settings) -> Elasticsearch:
-    """An Elasticsearch client from settings (URL, and basic auth or an API key if set)."""
+def connect(settings: Settings, request_timeout: float = 30.0, max_retries: int = 3) -> Elasticsearch:
+    """An Elasticsearch client from settings (URL, and basic auth or an API key if set).
+
+    Every request gives up after ``request_timeout`` seconds and ``max_retries`` retries;
+    a consumer that does its own outage handling passes ``max_retries=0`` so that a node
+    that is down is reported at once rather than after several silent attempts.
+    """
     assert settings.elasticsearch_url, "connect needs elasticsearch_url"
-    kwargs: dict[str, Any] = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 3}
+    kwargs: dict[str, Any] = {
+        "request_timeout": request_timeout,
+        "retry_on_timeout": max_retries > 0,
+        "max_retries": max_retries,
+    }
     if settings.elasticsearch_api_key:
         kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
     elif settings.elasticsearch_username and settings.elasticsearch_password:
@@ -103,24 +110,16 @@ def ensure_index(es: Elasticsearch, alias: str) -> str:
         return current
     name = index_name(alias, max(_versions(es, alias).values(), default=0) or 1)
     if not es.indices.exists(index=name):
-        es.indices.create(index=name, aliases={alias: {"is_write_index": True}})
-        logger.info("index created", extra={"index": name, "alias": alias})
-    else:
-        es.indices.put_alias(index=name, name=alias, is_write_index=True)
+        try:
+            es.indices.create(index=name, aliases={alias: {"is_write_index": True}})
+            logger.info("index created", extra={"index": name, "alias": alias})
+            return name
+        except BadRequestError as exc:
+            # Another process (a second consumer starting at the same moment) created it first.
+            if exc.message != "resource_already_exists_exception":
+                raise
+    es.indices.put_alias(index=name, name=alias, is_write_index=True)
     return name
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for an engine error a command reports (no traceback for an engine being down)."""
-    if isinstance(exc, TransportConnectionError | ConnectionTimeout):
-        return f"cannot reach Elasticsearch: {exc.message}"
-    if isinstance(exc, ApiError):
-        if exc.meta.status in (401, 403):
-            return f"Elasticsearch refused the credentials ({exc.meta.status})"
-        return f"Elasticsearch answered {exc.meta.status}: {exc.message}"
-    if isinstance(exc, TransportError):
-        return f"Elasticsearch failed: {exc.message}"
-    return str(exc)
 
 
 def current_index(es: Elasticsearch, alias: str) -> str | None:

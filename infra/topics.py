@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
-from infra.kafka_clients import kafka_client_config
+from infra.kafka_clients import make_admin
 from pantau.config import Settings
 from pantau.schema import SCHEMA_VERSION
 
@@ -63,10 +62,14 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
 
 
-def ensure_topics(settings: Settings, timeout_ms: int = 30_000) -> list[str]:
-    """Create any missing topic; existing topics are left as they are. Returns those created."""
+def ensure_topics(settings: Settings, timeout_ms: int = 30_000, bootstrap_timeout_ms: int | None = None) -> list[str]:
+    """Create any missing topic; existing topics are left as they are. Returns those created.
+
+    An unreachable broker fails within ``bootstrap_timeout_ms`` (default about ten seconds)
+    with ``KafkaTimeoutError``.
+    """
     assert settings.kafka_bootstrap, "ensure_topics needs kafka_bootstrap"
-    admin = KafkaAdminClient(**kafka_client_config(settings), client_id="pantau-admin")
+    admin = make_admin(settings) if bootstrap_timeout_ms is None else make_admin(settings, bootstrap_timeout_ms)
     try:
         existing = set(admin.list_topics())
         missing = [s for s in topic_specs(settings) if s.name not in existing]

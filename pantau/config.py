@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     producer_delivery_timeout_ms: int = Field(default=30_000, ge=1000)
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_retries: int = Field(default=5, ge=0)
+    # A dead consumer's partitions move to the others after this long without a heartbeat.
+    # Shorter recovers faster; too short and a process that stalls (GC, a busy core) is
+    # taken for dead and its batch is processed twice. 6 s is the broker's default minimum.
+    consumer_session_timeout_ms: int = Field(default=6_000, ge=1_000, le=300_000)
+    # Static group membership (group.instance.id): set a stable, unique name per process
+    # (e.g. "enrich-1") and a restart takes its partitions back at once, without a rebalance.
+    consumer_instance_id: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9._-]+$")
 
     # Searching: the analyst's clock for times shown by `pantau search` and `pantau story`.
     display_timezone: str = "Asia/Jakarta"

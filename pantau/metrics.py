@@ -44,6 +44,22 @@ ALERT_DELIVERY_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
 )
 
+OUTAGES = Counter(
+    "pantau_outages_total", "Times a stage found the engine it writes to unavailable and began waiting.", ["stage"]
+)
+OUTAGE_SECONDS = Histogram(
+    "pantau_outage_seconds",
+    "How long a stage waited for an unavailable engine before its side effect succeeded again.",
+    ["stage"],
+    buckets=(1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
+)
+COMMIT_FAILURES = Counter(
+    "pantau_commit_failures_total", "Offset commits that failed and wait to be retried.", ["group"]
+)
+DEDUP_STATE_LAG = Gauge(
+    "pantau_dedup_state_lag", "Signatures on the dedup-state topic not yet read by this enrich instance."
+)
+
 
 def serve(port: int | None) -> None:
     """Expose /metrics on ``port`` (no-op when unset)."""

@@ -319,7 +319,8 @@ class DeadLetter(_Model):
     """A record that can never be processed, parked with the reason and the original bytes.
 
     ``original`` is the record exactly as received (decoded as UTF-8 with replacement), so
-    an operator can fix and replay it.
+    an operator can fix and replay it; only an original too large for a Kafka record is
+    cut, and then ``original_bytes`` gives its full size.
     """
 
     dead_letter_version: Literal[1] = 1
@@ -329,6 +330,9 @@ class DeadLetter(_Model):
     original: str
     source: str | None = None  # "topic/partition/offset" or the page URL
     article_id: str | None = None
+    # Set when the original was too large to carry whole: its size in bytes, of which
+    # ``original`` holds the start (the reason says so too).
+    original_bytes: int | None = None
 
 
 class SchemaError(ValueError):

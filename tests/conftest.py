@@ -85,6 +85,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "data_dir",
         "topic_partitions",
         "producer_delivery_timeout_ms",
+        "crawl_max_articles",
+        "consumer_batch_size",
+        "consumer_instance_id",
+        "consumer_session_timeout_ms",
     ):
         value = getattr(settings, name)
         if value is not None:

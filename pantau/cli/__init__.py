@@ -8,12 +8,27 @@ module of its own and registers its subcommands with :func:`build_parser`.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
 from crawlers.sitespec import SiteError
-from pantau.cli import alerts, consume, crawl, enrich, evaluate, index, kibana, records, search, sites, stack, story
-from pantau.cli.errors import EXIT_USAGE, UsageError
+from pantau.cli import (
+    alerts,
+    consume,
+    crawl,
+    enrich,
+    evaluate,
+    index,
+    kibana,
+    records,
+    search,
+    sites,
+    stack,
+    story,
+    wiring,
+)
+from pantau.cli.errors import EXIT_FAILED, EXIT_USAGE, UsageError
 from pantau.config import ConfigError, load_settings
 from pantau.logs import setup_logging
 
@@ -64,3 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError, SiteError) as exc:
         print(f"pantau {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:
+        # An engine that is down or refuses us is an operating condition, not a bug: one
+        # line, and the traceback only at DEBUG. Anything else is a bug and shows in full.
+        message = wiring.engine_failure(exc, settings)
+        if message is None:
+            raise
+        logging.getLogger(__name__).debug("engine failure", exc_info=True)
+        print(f"pantau {args.command}: {message}", file=sys.stderr)
+        return EXIT_FAILED

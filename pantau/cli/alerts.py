@@ -183,6 +183,7 @@ def embedded_alert_hooks(settings: Settings) -> list[EmbeddedAlertHook]:
 def run_alert_consumer(settings: Settings, idle_timeout: float | None = None) -> int:
     """``pantau consume alerts``: the Kafka alert stage with its dispatcher."""
     from consumers.alerts import build_alert_worker
+    from consumers.app import close_resources
     from pantau.alerts.lock import OutboxBusy, OutboxLock
 
     folder = subscription_folder(settings)
@@ -201,8 +202,7 @@ def run_alert_consumer(settings: Settings, idle_timeout: float | None = None) ->
     try:
         return int(worker.run(idle_timeout=idle_timeout))
     finally:
-        for resource in extras:
-            resource.close()  # type: ignore[attr-defined]
+        close_resources(extras)
         runtime.close(drain_timeout=30.0 if idle_timeout is not None else 5.0)
         lock.release()
 

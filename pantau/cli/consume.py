@@ -29,13 +29,19 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     from consumers.app import run_consumer
 
     wiring.require_distributed(settings, "consume")
-    wiring.ensure_engines(settings)
+    from infra.topics import ensure_topics
+
     if args.stage == "alerts":
         from pantau.cli.alerts import run_alert_consumer
 
+        ensure_topics(settings)
         processed = run_alert_consumer(settings, idle_timeout=args.until_idle)
     else:
-        processed = run_consumer(args.stage, settings, idle_timeout=args.until_idle)
+        # Waits (and says so) while Kafka, or for the index stage Elasticsearch, is not there yet;
+        # the index stage prepares its index itself (consumers.app).
+        processed = run_consumer(
+            args.stage, settings, idle_timeout=args.until_idle, prepare=lambda: ensure_topics(settings)
+        )
     print(f"{args.stage}: {processed} record(s) processed")
     return EXIT_OK
 

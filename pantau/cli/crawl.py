@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pantau.cli import wiring
-from pantau.cli.errors import EXIT_FAILED, EXIT_OK, UsageError
+from pantau.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_SPOOLED, UsageError
 from pantau.config import Settings
 from pantau.search.request import SearchQuery
 
@@ -119,22 +119,36 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     from crawlers.runner import crawl
 
+    delivery = wiring.delivery(settings)
     if options.window.backfill:
-        tallies = _backfill(settings, specs, options)
+        tallies = _backfill(settings, specs, delivery, options)
     else:
-        tallies = crawl(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, options)
+        tallies = crawl(settings, specs, delivery, ITEM_PIPELINES, options)
     print(f"Crawled {len(tallies)} site(s) in {settings.mode} mode:")
     for tally in tallies:
         print("  " + tally.summary())
+    spooled = _kafka_summary(delivery)
     if settings.mode == "embedded":
         _show_store(settings)
     unreachable = [t for t in tallies if t.unreachable]
     if unreachable and len(unreachable) == len(tallies):
         print("No site could be reached (no internet?). Try `make demo` for the offline fixture sites.")
-    return EXIT_FAILED if any(t.failed for t in tallies) else EXIT_OK
+    if any(t.failed for t in tallies):
+        return EXIT_FAILED
+    return EXIT_SPOOLED if spooled else EXIT_OK
 
 
-def _backfill(settings: Settings, specs: list[Any], options: Any) -> list[Any]:
+def _kafka_summary(delivery: Any) -> int:
+    """Print where the crawl's records went in Kafka mode; returns how many wait in the spool."""
+    from pipelines.kafka_delivery import KafkaDelivery
+
+    if not isinstance(delivery, KafkaDelivery):
+        return 0
+    print(delivery.summary())
+    return int(delivery.spool.pending())
+
+
+def _backfill(settings: Settings, specs: list[Any], delivery: Any, options: Any) -> list[Any]:
     """A crawl with a progress bar per site: days walked back from --until towards --since."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -157,7 +171,7 @@ def _backfill(settings: Settings, specs: list[Any], options: Any) -> list[Any]:
             bar.update(tasks[site], completed=max(0, done), pages=pages, oldest=oldest.date() if oldest else "-")
 
         options.progress = progress
-        tallies = crawl(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, options)
+        tallies = crawl(settings, specs, delivery, ITEM_PIPELINES, options)
         for task in tasks.values():
             bar.update(task, completed=days)
     return tallies

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: The work was done, but records wait in the local spool because Kafka could not take them;
+#: the next crawl or `pantau spool replay` sends them.
+EXIT_SPOOLED = 3
 
 
 class UsageError(ValueError):

@@ -22,14 +22,16 @@ def register(sub: Any) -> None:
 
 
 def cmd_spool(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.kafka_delivery import KafkaDelivery
     from pipelines.spool import Spool
 
     wiring.require_distributed(settings, "spool replay")
-    print(f"{Spool(settings.spool_dir).pending()} record(s) in the spool")
-    delivery = KafkaDelivery(settings)
-    delivery.close()
-    print(f"{delivery.spool.pending()} record(s) left in the spool")
+    waiting = Spool(settings.spool_dir).pending()
+    print(f"{waiting} record(s) in the spool {settings.spool_dir}")
+    if not waiting:
+        return EXIT_OK
+    delivery = wiring.kafka_delivery(settings)
+    delivery.close()  # replays what the start did not, and waits for the acknowledgements
+    print(delivery.summary())
     return EXIT_OK if delivery.spool.pending() == 0 else EXIT_FAILED
 
 

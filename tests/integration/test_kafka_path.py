@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
-from consumers.app import build_worker
+from consumers.app import build_worker, close_resources
 from infra.kafka_clients import read_topic
 from infra.search_backend import ElasticsearchSearch
 from infra.search_index import connect, ensure_index
@@ -24,12 +24,11 @@ pytestmark = pytest.mark.integration
 
 def consume(settings: Settings, *stages: str) -> None:
     for stage in stages:
-        worker, extras = build_worker(stage, settings)
+        worker, resources = build_worker(stage, settings)
         try:
             worker.run(idle_timeout=2.0)
         finally:
-            for resource in extras:
-                resource.close()  # type: ignore[attr-defined]
+            close_resources(resources)
 
 
 def all_documents(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -111,8 +110,8 @@ def test_schema_failures_are_dead_lettered_and_consumption_goes_on(kafka_setting
     producer.send(topics.raw, key=b"x", value=b"{not json")
     producer.send(topics.raw, key=b"y", value=json.dumps(bad_id).encode())
     producer.send(topics.raw, key=good.id.encode(), value=good.to_json().encode())
-    producer.flush()
-    producer.close()
+    producer.flush(timeout=30)
+    producer.close(timeout=10)
     consume(kafka_settings, "enrich", "index")
 
     letters = [DeadLetter.model_validate_json(r.value) for r in read_topic(kafka_settings, topics.dead_letter)]
@@ -184,8 +183,8 @@ def test_a_new_enrich_instance_rebuilds_dedup_state_from_the_topic(kafka_setting
         )
         producer = KafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap)
         producer.send(topics.raw, key=article.id.encode(), value=article.to_json().encode())
-        producer.flush()
-        producer.close()
+        producer.flush(timeout=30)
+        producer.close(timeout=10)
         return article
 
     original = publish("https://a.id/asli", STORY, "2024-10-03T09:00:00+00:00")

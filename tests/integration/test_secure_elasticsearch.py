@@ -159,3 +159,14 @@ def test_a_client_without_the_stack_ca_does_not_trust_the_node(credentials: Cred
     es = connect(settings.model_copy(update={"elasticsearch_ca_certs": None}))
     with pytest.raises(TlsError):
         es.info()
+
+
+def test_rotated_credentials_make_the_index_stage_wait_not_dead_letter(credentials: Credentials) -> None:
+    # The password was changed under a running indexer: every bulk is refused with 401. That
+    # says nothing about the documents, so the stage reports an outage (retried until an
+    # operator fixes the credentials) instead of rejecting, which would dead-letter them all.
+    settings = _settings(credentials, elasticsearch_username=credentials.username, elasticsearch_password="rotated")
+    stage = IndexStage(connect(settings, max_retries=0), settings.index_alias)
+    with pytest.raises(stage.outage_errors) as refused:
+        stage.process(_envelopes())
+    assert "401" in str(refused.value)

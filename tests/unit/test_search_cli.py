@@ -149,4 +149,4 @@ def test_elasticsearch_down_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys:
         assert code == 1 and out == ""
         assert "Traceback" not in err
         [line] = [x for x in err.splitlines() if x.startswith("pantau ")]
-        assert line.startswith(f"pantau {argv[0]}: cannot reach Elasticsearch at http://127.0.0.1:9")
+        assert line.startswith(f"pantau {argv[0]}: Elasticsearch at http://127.0.0.1:9 is unreachable")
