@@ -1,6 +1,6 @@
 """The five seed articles, wrapped at test time in each outlet's fixture markup, extract cleanly.
 
-The seed texts are read from ``../shared/seeds`` (or ``PANTAU_TEST_SEEDS``) and never copied
+The seed texts are read from ``../shared/seeds`` (or ``PANTAU_SEEDS_DIR``) and never copied
 into the repository. Each text's lines are sorted here into the roles the outlet's page gives
 them (headline, caption, related links, widgets, story); the markup then puts each role where
 the platform puts it, and the extraction must return the story alone, the headline and the date.
@@ -9,10 +9,8 @@ the platform puts it, and the extraction must return the story alone, the headli
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +18,7 @@ from crawlers.page import process_page
 from crawlers.sitespec import load_registry
 from tests.conftest import SEEDS
 
-SEED_DIR = Path(os.environ.get("PANTAU_TEST_SEEDS") or SEEDS)
+SEED_DIR = SEEDS
 REGISTRY = load_registry()
 FETCHED = datetime(2024, 10, 10, tzinfo=UTC)
 
