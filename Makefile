@@ -78,6 +78,8 @@ bench-quick: install
 	$(BENCH_STACK) $(BIN)/pantau stack up
 	@rc=0; $(BIN)/python -m benchmarks.stream_bench --quick $(BENCH_ENGINES) || rc=$$?; \
 	$(BIN)/python -m benchmarks.latency_bench --quick $(BENCH_ENGINES) || rc=$$?; \
+	$(BIN)/python -m benchmarks.alert_latency_bench --quick $(BENCH_ENGINES) || rc=$$?; \
+	$(BIN)/python -m benchmarks.search_bench --quick $(BENCH_ENGINES) || rc=$$?; \
 	$(BENCH_STACK) $(BIN)/pantau stack down; exit $$rc
 
 eval: install
