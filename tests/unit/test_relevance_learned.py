@@ -11,6 +11,7 @@ from importlib import resources
 import pytest
 
 from pantau.enrich.relevance import (
+    Features,
     LearnedScorer,
     LexiconScorer,
     LinearModel,
@@ -129,6 +130,17 @@ def test_empty_article_is_not_relevant(scorer: LearnedScorer) -> None:
 def test_learned_scorer_satisfies_the_protocol_and_is_the_default() -> None:
     assert isinstance(default_scorer(), Scorer)
     assert isinstance(default_scorer(), LearnedScorer)
+
+
+def test_features_of_equal_weight_are_named_by_name_whatever_their_order() -> None:
+    # Two features with one weight (a group and its only label): which one the record names
+    # must not depend on the order the article's sets happened to hold them in.
+    model = LinearModel(
+        name="t", threshold=0.5, bias=0.0, weights={"k:b": 0.5, "k:a": 0.5, "k:c": -0.9, "x": 0.1}, about={}
+    )
+    for dense in ({"k:b": 1.0, "k:a": 1.0, "k:c": 1.0}, {"k:c": 1.0, "k:a": 1.0, "k:b": 1.0}):
+        _, named = model.weigh(Features(dense=dense, grams={"x"}), limit=2)
+        assert named == ["-k:c", "+k:a"]
 
 
 # --- features ---------------------------------------------------------------------------------

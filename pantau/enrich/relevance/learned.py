@@ -70,8 +70,13 @@ _STOP: Final = frozenset(_STOP_WORDS.split())
 _SALIENT: Final = frozenset({"actor", "neutrality", "election", "oversight", "appeal", "non_target", "other_sense"})
 
 
-def _magnitude(item: tuple[str, float]) -> float:
-    return abs(item[1])
+def _strongest_first(item: tuple[str, float]) -> tuple[float, str]:
+    """Sort key of a (feature, contribution) pair: largest magnitude first, ties by name.
+
+    The name breaks ties so the explanation never depends on set or dict order (features
+    such as ``k:election`` and ``k:election:election`` carry the same weight).
+    """
+    return -abs(item[1]), item[0]
 
 
 class ModelError(ValueError):
@@ -191,8 +196,8 @@ class LinearModel:
             grams = known
         top = heapq.nsmallest(limit, grams, key=rank.__getitem__)
         pool = [(f, weights[f]) for f in top]
-        pool += heapq.nlargest(limit, dense, key=_magnitude)
-        ranked = sorted(pool, key=lambda kv: (-abs(kv[1]), kv[0]))[:limit]
+        pool += heapq.nsmallest(limit, dense, key=_strongest_first)
+        ranked = sorted(pool, key=_strongest_first)[:limit]
         return z, [("+" if c > 0 else "-") + f for f, c in ranked if c]
 
     @staticmethod
