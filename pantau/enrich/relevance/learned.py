@@ -126,7 +126,7 @@ def load_model() -> LinearModel:
     except ValueError as exc:
         raise ModelError(f"{MODEL_RESOURCE}: not JSON: {exc}") from exc
     model = LinearModel.from_mapping(data)
-    logger.info(
+    logger.debug(
         "relevance model loaded",
         extra={"model": model.name, "features": len(model.weights), "threshold": model.threshold},
     )
