@@ -8,6 +8,7 @@ answer or it is told to stop. In ``--until-idle`` mode (a batch job) it gives up
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -104,6 +105,10 @@ def build_worker(
             follower = DedupStateFollower(settings, topics.dedup_state)
             resources.append(follower)
             follower.restore(enricher)
+            # The restored index lives as long as the process: moved out of the cyclic
+            # collector's generations, full collections stop walking 100,000s of objects.
+            gc.collect()
+            gc.freeze()
             delivery_s = settings.producer_delivery_timeout_ms / 1000
             stage = EnrichStage(enricher, producer, topics, follower, send_timeout=delivery_s + 5.0)
             source = topics.raw

@@ -38,6 +38,7 @@ with a ``close()`` method is closed when the writer stops.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -277,6 +278,9 @@ def _write_loop(config: _Writer) -> None:
     store = Store(store_path)
     enricher = Enricher()
     restored = enricher.restore(store.signatures())
+    # The restored index lives as long as the process: frozen, full collections skip it.
+    gc.collect()
+    gc.freeze()
     logger.info("dedup state restored", extra={"signatures": restored, "store": str(store_path)})
     writer = _BatchWriter(store, enricher, config.hooks)
     writer.replay_spool(spool_path)

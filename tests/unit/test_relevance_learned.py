@@ -11,17 +11,24 @@ from importlib import resources
 import pytest
 
 from pantau.enrich.relevance import (
+    Features,
     LearnedScorer,
+    Lexicon,
     LexiconScorer,
     LinearModel,
     ModelError,
     Scorer,
+    Vocabulary,
     default_scorer,
     features,
     load_model,
 )
-from pantau.enrich.relevance.learned import GRAM_CHARS, MODEL_RESOURCE, useful
+from pantau.enrich.relevance.learned import MODEL_RESOURCE
+from pantau.enrich.relevance.model_features import GRAM_CHARS, useful
+from pantau.evaluation import load_jsonl
 from tests.conftest import REPO
+
+EVAL = REPO / "tests" / "eval"
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +138,17 @@ def test_learned_scorer_satisfies_the_protocol_and_is_the_default() -> None:
     assert isinstance(default_scorer(), LearnedScorer)
 
 
+def test_features_of_equal_weight_are_named_by_name_whatever_their_order() -> None:
+    # Two features with one weight (a group and its only label): which one the record names
+    # must not depend on the order the article's sets happened to hold them in.
+    model = LinearModel(
+        name="t", threshold=0.5, bias=0.0, weights={"k:b": 0.5, "k:a": 0.5, "k:c": -0.9, "x": 0.1}, about={}
+    )
+    for dense in ({"k:b": 1.0, "k:a": 1.0, "k:c": 1.0}, {"k:c": 1.0, "k:a": 1.0, "k:b": 1.0}):
+        _, named = model.weigh(Features(dense=dense, grams={"x"}), limit=2)
+        assert named == ["-k:c", "+k:a"]
+
+
 # --- features ---------------------------------------------------------------------------------
 
 
@@ -155,6 +173,27 @@ def test_related_links_and_text_past_the_limit_give_no_words() -> None:
     assert "irigasi" in grams
     assert "amplop" not in grams
     assert "kerbau" not in grams
+
+
+def test_scoring_weighs_exactly_what_the_spelt_out_features_give(scorer: LearnedScorer) -> None:
+    # The vocabulary looks words up without spelling the n-grams out; it must agree with
+    # the reference (features, then LinearModel.weigh) to the last bit and the last name.
+    actor_across_the_cut = "Warga bekerja bakti. " * (GRAM_CHARS // 21) + "Kepala desa Müller berkampanye untuk calon."
+    texts = [(item.title, item.body) for name in ("articles.jsonl", "dev2.jsonl") for item in load_jsonl(EVAL / name)]
+    texts += [
+        ("", ""),
+        ("İbu Kades Ümmü", "ASN\xa0netral—kata Bupati. Camat berkampanye. " + actor_across_the_cut),
+        ("Kades Bagikan Sembako", actor_across_the_cut + " Camat juga."),
+    ]
+    lexicon, model = scorer.lexicon_scorer, scorer.model
+    # A vocabulary told of another lexicon spells the co-occurrence pairs out instead.
+    unaware = Vocabulary(model, Lexicon({}))
+    for title, body in texts:
+        reading = lexicon.read(title, body)
+        expected = model.weigh(features(reading))
+        assert scorer.vocabulary.weigh(reading) == expected, title
+        assert unaware.weigh(reading) == expected, title
+        assert scorer.vocabulary.weigh(reading, limit=0) == model.weigh(features(reading), limit=0), title
 
 
 def test_function_words_and_dates_are_not_useful_features() -> None:

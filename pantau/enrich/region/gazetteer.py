@@ -352,7 +352,7 @@ def _read_aliases() -> AliasFile:
 def load_gazetteer() -> Gazetteer:
     """The gazetteer with aliases and cues, built on first call and shared afterwards."""
     gazetteer = Gazetteer.from_aliases(_read_aliases())
-    logger.info(
+    logger.debug(
         "gazetteer loaded provinces=%d regencies=%d names=%d risky=%d",
         len(gazetteer.provinces()),
         len(gazetteer.regencies()),

@@ -331,5 +331,5 @@ def load_lexicon() -> Lexicon:
     """The packaged lexicon, compiled once per process."""
     text = resources.files("pantau.enrich.relevance").joinpath(LEXICON_RESOURCE).read_text("utf-8")
     lexicon = Lexicon.from_mapping(parse_yaml(text, LEXICON_RESOURCE, LexiconError), source=LEXICON_RESOURCE)
-    logger.info("relevance lexicon loaded spellings=%d terms=%d", len(lexicon), len(lexicon.terms))
+    logger.debug("relevance lexicon loaded spellings=%d terms=%d", len(lexicon), len(lexicon.terms))
     return lexicon

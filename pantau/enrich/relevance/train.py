@@ -40,7 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pantau.enrich.relevance.learned import MODEL_RESOURCE, LearnedScorer, LinearModel, features, useful
+from pantau.enrich.relevance.learned import MODEL_RESOURCE, LearnedScorer, LinearModel
+from pantau.enrich.relevance.model_features import features, useful
 from pantau.enrich.relevance.scorer import LexiconScorer
 from pantau.enrich.relevance.sentences import sentence_starts
 from pantau.evaluation import Labelled, Report, evaluate, load_jsonl
