@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 from rich.progress import track
 
-from benchmarks.enrich_bench import build_corpus
+from benchmarks.corpus import build_corpus
 from infra.kafka_clients import make_producer
 from infra.search_index import connect, ensure_index
 from infra.stack import Stack
@@ -150,7 +150,7 @@ def _raw(n: int) -> list[Article]:
     return out
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def _percentile(values: Sequence[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
@@ -180,7 +180,11 @@ def run_one(engines: tuple[str, str], path: str, rate: int, seconds: float) -> R
     topic = topics.enriched if path == "alert stage" else topics.raw
     stages = ["alerts"] if path == "alert stage" else ["enrich", "alerts"]
     processes = [
-        subprocess.Popen([sys.executable, "-m", "pantau.cli", "consume", s], env=env, cwd=REPO) for s in stages
+        # Their stdout is only the closing "N record(s) processed" line; the table says more.
+        subprocess.Popen(
+            [sys.executable, "-m", "pantau.cli", "consume", s], env=env, cwd=REPO, stdout=subprocess.DEVNULL
+        )
+        for s in stages
     ]
     producer = make_producer(settings)
     sent: dict[str, float] = {}
@@ -250,7 +254,6 @@ def main() -> None:
         for path in args.paths:
             for rate in args.rates:
                 results.append(run_one((kafka, es), path, rate, args.seconds))
-                print(results[-1], flush=True)
     finally:
         if stack is not None and started_here:
             stack.down()

@@ -45,6 +45,7 @@ from benchmarks.page_server import PageServer
 REPO = Path(__file__).resolve().parents[1]
 
 #: The site file's listing start point gets a small listing page (links to the first articles).
+SEARCH = "/search/kata/"
 LISTING = "/kategori/5/pemerintahan/0"
 
 
@@ -69,6 +70,8 @@ def site(n: int) -> dict[str, bytes]:
     pages = dict(memorandum_pages(n))
     links = "".join(f'<a href="{article_path(i)}">artikel {i}</a>' for i in range(min(n, 20)))
     pages[LISTING] = f"<html><body>{links}</body></html>".encode()
+    # The Disway platform also starts from its search page (the server ignores the query).
+    pages[SEARCH] = pages[LISTING]
     return pages
 
 
@@ -135,7 +138,7 @@ class NoOpDelivery:
 
 
 def _noop_crawl(base_url: str, pages: int) -> int:
-    from crawlers.runner import crawl
+    from crawlers.runner import CrawlOptions, crawl
     from crawlers.sitespec import select_sites
     from pantau.config import load_settings
     from pantau.logs import setup_logging
@@ -144,9 +147,8 @@ def _noop_crawl(base_url: str, pages: int) -> int:
     settings = load_settings(crawl_max_articles=pages + 100, log_level="WARNING")
     setup_logging(settings.log_level)
     delivery = NoOpDelivery()
-    crawl(
-        settings, select_sites(["memorandum"]), delivery, ITEM_PIPELINES, base_urls={"memorandum": base_url}, fast=True
-    )
+    options = CrawlOptions(base_urls={"memorandum": base_url}, fast=True)
+    crawl(settings, select_sites(["memorandum"]), delivery, ITEM_PIPELINES, options)
     return delivery.published
 
 

@@ -142,7 +142,7 @@ def with_elasticsearch(url: str | None, run: Callable[[Elasticsearch], None]) ->
         stack_dir=os.environ.get("PANTAU_TEST_STACK_DIR", str(REPO / ".stack-test")),
         stack_elasticsearch_port=int(os.environ.get("PANTAU_TEST_ELASTICSEARCH_PORT", "19200")),
     )
-    stack = Stack(settings, engines=("elasticsearch",))
+    stack = Stack(settings, engines=["elasticsearch"])
     started_here = not stack.status().running
     stack.up(timeout=300)
     try:

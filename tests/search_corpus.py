@@ -59,7 +59,7 @@ ACTORS = (
     ("pppk", "Pegawai PPPK", "pppk"),
 )
 # (sentence, neutrality terms, oversight terms, stage)
-CONDUCT = (
+CONDUCT: tuple[tuple[str, list[str], list[str], str | None], ...] = (
     ("{actor} di {place} diimbau menjaga netralitas selama Pilkada 2024.", ["netralitas"], [], "appeal"),
     ("Bupati mengimbau {actor_lower} tetap netral menjelang pemungutan suara.", ["netral"], [], "appeal"),
     (
@@ -177,7 +177,7 @@ def _relevance(rng: random.Random, actor: tuple[str, str, str] | None, conduct: 
         scorer="corpus",
         matched=matched,
         actors=[actor[0]],
-        stages=[stage] if stage and score >= 0.5 else [],  # type: ignore[list-item]
+        stages=[stage] if stage and score >= 0.5 else [],
         coverage="national" if rng.random() < 0.1 else "local",
     )
 
@@ -208,7 +208,7 @@ def _generate(count: int, seed: int, step_minutes: int) -> Iterator[Article]:
             title = sentence.split(" karena ")[0].split(" selama ")[0].rstrip(".")
             relevance = _relevance(rng, actor, conduct)
         else:
-            actor = conduct = None
+            actor, conduct = None, None
             sentence = rng.choice(OFF_TOPIC).format(place=place)
             title = sentence.rstrip(".")
             relevance = _relevance(rng, None, None)
