@@ -73,7 +73,7 @@ def clean_text(text: str) -> str:
 
 
 @dataclass
-class _Page:
+class ParsedPage:
     """One page being read: the parsed tree, the site, and what went wrong with its selectors."""
 
     spec: SiteSpec
@@ -188,7 +188,7 @@ _BREAKS = re.compile(
 )
 
 
-def _paragraphs_from(container: Selector, exclude: Iterable[str], page: _Page) -> list[str]:
+def _paragraphs_from(container: Selector, exclude: Iterable[str], page: ParsedPage) -> list[str]:
     for bad in [*ALWAYS_EXCLUDE, *exclude]:
         try:
             container.css(bad).drop()
@@ -199,7 +199,7 @@ def _paragraphs_from(container: Selector, exclude: Iterable[str], page: _Page) -
     return [line for line in (clean_text(x) for x in text.split("\n")) if line]
 
 
-def body_paragraphs(page: _Page, queries: Iterable[str]) -> tuple[list[str], str | None]:
+def body_paragraphs(page: ParsedPage, queries: Iterable[str]) -> tuple[list[str], str | None]:
     """The first selector's container that yields text, as paragraphs, and its method."""
     for query in queries:
         try:
@@ -214,7 +214,7 @@ def body_paragraphs(page: _Page, queries: Iterable[str]) -> tuple[list[str], str
     return [], None
 
 
-def _first(page: _Page, queries: Iterable[str]) -> tuple[str, str | None]:
+def _first(page: ParsedPage, queries: Iterable[str]) -> tuple[str, str | None]:
     for query in queries:
         text = clean_text(" ".join(page.css(query)))
         if text:
@@ -222,7 +222,7 @@ def _first(page: _Page, queries: Iterable[str]) -> tuple[str, str | None]:
     return "", None
 
 
-def _all(page: _Page, queries: Iterable[str]) -> tuple[list[str], str | None]:
+def _all(page: ParsedPage, queries: Iterable[str]) -> tuple[list[str], str | None]:
     for query in queries:
         values = [clean_text(v) for v in page.css(query)]
         values = [v.lstrip("#").strip() for v in values if v]
@@ -244,7 +244,7 @@ def _strip_title(spec: SiteSpec, title: str) -> str:
     return title
 
 
-def _title(page: _Page) -> tuple[str, str | None]:
+def _title(page: ParsedPage) -> tuple[str, str | None]:
     text, method = _first(page, page.spec.selectors.title)
     if text:
         return text, method
@@ -261,7 +261,7 @@ def _title(page: _Page) -> tuple[str, str | None]:
     return _first(page, ["h1::text", "title::text"])
 
 
-def _body(page: _Page) -> tuple[list[str], str | None]:
+def _body(page: ParsedPage) -> tuple[list[str], str | None]:
     paragraphs, method = body_paragraphs(page, page.spec.selectors.body)
     if paragraphs:
         return paragraphs, method
@@ -275,7 +275,7 @@ def _body(page: _Page) -> tuple[list[str], str | None]:
 
 
 def _date_candidates(
-    page: _Page, site: list[DateSelector], jsonld_key: str, meta: list[tuple[str, DateSource, str]]
+    page: ParsedPage, site: list[DateSelector], jsonld_key: str, meta: list[tuple[str, DateSource, str]]
 ) -> list[DateCandidate]:
     found = [DateCandidate(v, d.source, f"css:{d.css}") for d in site for v in page.css(d.css)]
     value = page.jsonld.get(jsonld_key)
@@ -290,7 +290,7 @@ def _person_names(values: list[str]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def _people(page: _Page) -> tuple[list[str], str | None]:
+def _people(page: ParsedPage) -> tuple[list[str], str | None]:
     names, method = _all(page, page.spec.selectors.authors)
     names = _person_names(names)
     if names:
@@ -305,7 +305,7 @@ def _people(page: _Page) -> tuple[list[str], str | None]:
     return [], None
 
 
-def _tags(page: _Page) -> tuple[list[str], str | None]:
+def _tags(page: ParsedPage) -> tuple[list[str], str | None]:
     tags, method = _all(page, page.spec.selectors.tags)
     if tags:
         return tags, method
@@ -334,13 +334,16 @@ def strip_inline(spec: SiteSpec, paragraphs: list[str]) -> list[str]:
     return [p for p in out if p]
 
 
-def parse_page(spec: SiteSpec, url: str, html: str) -> _Page:
-    return _Page(spec, url, Selector(text=html), html)
+def parse_page(spec: SiteSpec, url: str, html: str) -> ParsedPage:
+    return ParsedPage(spec, url, Selector(text=html), html)
 
 
-def continuation_body(spec: SiteSpec, url: str, html: str) -> list[str]:
-    """The body paragraphs of one further page of a split article (same selectors, same stripping)."""
-    page = parse_page(spec, url, html)
+def continuation_body(spec: SiteSpec, url: str, html: str | ParsedPage) -> list[str]:
+    """The body paragraphs of one further page of a split article (same selectors, same stripping).
+
+    ``html`` may be the page already parsed; reading the body drops excluded elements from it.
+    """
+    page = html if isinstance(html, ParsedPage) else parse_page(spec, url, html)
     paragraphs, _ = _body(page)  # the same chain as the first page: selectors, JSON-LD, trafilatura
     return strip_inline(spec, paragraphs)
 
@@ -348,16 +351,19 @@ def continuation_body(spec: SiteSpec, url: str, html: str) -> list[str]:
 def extract_article(
     spec: SiteSpec,
     url: str,
-    html: str,
+    html: str | ParsedPage,
     fetched_at: datetime,
     region_hint: RegionHint | None = None,
     extra_dates: Iterable[DateCandidate] = (),
 ) -> PageExtract:
     """Extract one page. Missing fields come back empty; validation decides what is fatal.
 
+    ``html`` may be the page already parsed (:func:`parse_page`, for ``url``): the spider parses
+    each response once. Reading the body drops excluded elements from the parsed page, so
+    whatever else reads the same page must read it first.
     ``extra_dates`` are dates known from outside the page (the feed entry that led here).
     """
-    page = parse_page(spec, url, html)
+    page = html if isinstance(html, ParsedPage) else parse_page(spec, url, html)
     s = spec.selectors
     methods: dict[str, str] = {}
     title, title_method = _title(page)

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawlers.extract import extract_article, parse_page
 from crawlers.fixture_server import load_routes
+from crawlers.page import continuation_urls
 from crawlers.sitecheck import article_pages, expected_output, fixture_fetched_at
 from crawlers.sitespec import FIXTURES_DIR, SiteError, load_registry, load_site, spec_from_data
 
@@ -23,6 +25,19 @@ SEED_OUTLETS = {"memorandum", "antara_kalteng", "postkotantb", "radarkoran", "ko
 def test_the_registry_holds_the_five_seed_outlets() -> None:
     assert set(REGISTRY) >= SEED_OUTLETS
     assert {REGISTRY[n].platform for n in SEED_OUTLETS} == {"disway", "antara", "wordpress"}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_a_page_parsed_once_reads_as_from_its_html(name: str) -> None:
+    """The spider parses a response once and reads the further pages' links before extracting."""
+    spec = REGISTRY[name]
+    fetched_at = fixture_fetched_at(name, FIXTURES_DIR)
+    for path, page in article_pages(spec, FIXTURES_DIR).items():
+        url = spec.base_url + path
+        html = page.read_text(encoding="utf-8").replace("{{base_url}}", spec.base_url)
+        parsed = parse_page(spec, url, html)
+        assert continuation_urls(spec, url, parsed) == continuation_urls(spec, url, html)
+        assert extract_article(spec, url, parsed, fetched_at) == extract_article(spec, url, html, fetched_at)
 
 
 def _first_page(spec_path: str, first: int) -> str:
