@@ -24,8 +24,9 @@ from typing import Any
 from urllib.parse import urljoin
 
 from cssselect import SelectorError
+from lxml import etree
 from parsel import Selector
-from parsel.csstranslator import HTMLTranslator
+from parsel.csstranslator import HTMLTranslator, css2xpath
 
 from crawlers.sitespec import DateSelector, SiteSpec
 from pantau.dates import DateCandidate, DateSource
@@ -88,13 +89,19 @@ class ParsedPage:
     _trafilatura: dict[str, Any] | None = None
 
     def css(self, query: str) -> list[str]:
-        """Values of ``query``; a selector that cannot run counts as no match, never an exception."""
+        """Values of ``query``; a selector that cannot run counts as no match, never an exception.
+
+        The same values as ``self.sel.css(query).getall()``, from the query compiled once (see
+        :func:`_compiled`) and run on the parsed tree without a parsel selector per match.
+        """
         try:
-            return [v for v in self.sel.css(query).getall() if v and v.strip()]
-        except (SelectorError, ValueError) as exc:
+            found = _compiled(query)(self.sel.root)
+        except (SelectorError, ValueError, etree.XPathError) as exc:
             self.bad_selectors.append(query)
             logger.warning("bad selector", extra={"site": self.spec.name, "selector": query, "error": str(exc)})
             return []
+        values = (_serialised(v) for v in (found if isinstance(found, list) else [found]))
+        return [v for v in values if v and v.strip()]
 
     @property
     def jsonld(self) -> dict[str, Any]:
@@ -110,6 +117,25 @@ class ParsedPage:
         if self._trafilatura is None:
             self._trafilatura = _trafilatura(self.html, self.url)
         return self._trafilatura
+
+
+@lru_cache(maxsize=1024)
+def _compiled(query: str) -> etree.XPath:
+    """A CSS query (with parsel's ``::text`` and ``::attr()``) as the XPath parsel runs for it, compiled.
+
+    The selectors are the site file's and this module's: a few dozen, run on every page.
+    """
+    return etree.XPath(css2xpath(query), smart_strings=False)
+
+
+def _serialised(value: Any) -> str:
+    """One XPath result as parsel's ``Selector.get`` gives it: text as is, elements as HTML."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(etree.tostring(value, method="html", encoding="unicode", with_tail=False))
+    except (AttributeError, TypeError):
+        return "1" if value is True else "0" if value is False else str(value)
 
 
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:
