@@ -289,9 +289,15 @@ def _all(page: ParsedPage, queries: Iterable[str]) -> tuple[list[str], str | Non
     return [], None
 
 
+@lru_cache(maxsize=256)
+def _own_name(title: str, domains: tuple[str, ...]) -> re.Pattern[str]:
+    """The outlet's own name (or a domain) after a dash or bar at the end of a title."""
+    return re.compile(rf"\s+[-|–—]\s+(?:{re.escape(title)}|{'|'.join(map(re.escape, domains))})\S*\s*$", re.I)
+
+
 def _strip_title(spec: SiteSpec, title: str) -> str:
     # The outlet's own name after a dash or bar, then the site file's patterns.
-    own = re.compile(rf"\s+[-|–—]\s+(?:{re.escape(spec.title)}|{'|'.join(map(re.escape, spec.domains))})\S*\s*$", re.I)
+    own = _own_name(spec.title, tuple(spec.domains))
     for _ in range(3):  # network suffixes come in pairs: "... - memorandum.disway.id - Memorandum.co.id"
         before = title
         for pattern in [own, *spec.title_suffix_regexes]:
