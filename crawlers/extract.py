@@ -19,11 +19,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
 from cssselect import SelectorError
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator, css2xpath
 
 from crawlers.sitespec import DateSelector, SiteSpec
 from pantau.dates import DateCandidate, DateSource
@@ -73,7 +76,7 @@ def clean_text(text: str) -> str:
 
 
 @dataclass
-class _Page:
+class ParsedPage:
     """One page being read: the parsed tree, the site, and what went wrong with its selectors."""
 
     spec: SiteSpec
@@ -86,13 +89,19 @@ class _Page:
     _trafilatura: dict[str, Any] | None = None
 
     def css(self, query: str) -> list[str]:
-        """Values of ``query``; a selector that cannot run counts as no match, never an exception."""
+        """Values of ``query``; a selector that cannot run counts as no match, never an exception.
+
+        The same values as ``self.sel.css(query).getall()``, from the query compiled once (see
+        :func:`_compiled`) and run on the parsed tree without a parsel selector per match.
+        """
         try:
-            return [v for v in self.sel.css(query).getall() if v and v.strip()]
-        except (SelectorError, ValueError) as exc:
+            found = _compiled(query)(self.sel.root)
+        except (SelectorError, ValueError, etree.XPathError) as exc:
             self.bad_selectors.append(query)
             logger.warning("bad selector", extra={"site": self.spec.name, "selector": query, "error": str(exc)})
             return []
+        values = (_serialised(v) for v in (found if isinstance(found, list) else [found]))
+        return [v for v in values if v and v.strip()]
 
     @property
     def jsonld(self) -> dict[str, Any]:
@@ -108,6 +117,25 @@ class _Page:
         if self._trafilatura is None:
             self._trafilatura = _trafilatura(self.html, self.url)
         return self._trafilatura
+
+
+@lru_cache(maxsize=1024)
+def _compiled(query: str) -> etree.XPath:
+    """A CSS query (with parsel's ``::text`` and ``::attr()``) as the XPath parsel runs for it, compiled.
+
+    The selectors are the site file's and this module's: a few dozen, run on every page.
+    """
+    return etree.XPath(css2xpath(query), smart_strings=False)
+
+
+def _serialised(value: Any) -> str:
+    """One XPath result as parsel's ``Selector.get`` gives it: text as is, elements as HTML."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(etree.tostring(value, method="html", encoding="unicode", with_tail=False))
+    except (AttributeError, TypeError):
+        return "1" if value is True else "0" if value is False else str(value)
 
 
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:
@@ -188,18 +216,47 @@ _BREAKS = re.compile(
 )
 
 
-def _paragraphs_from(container: Selector, exclude: Iterable[str], page: _Page) -> list[str]:
+@lru_cache(maxsize=256)
+def _exclusion(exclude: tuple[str, ...]) -> str | None:
+    """The excluded elements as one selector group, or ``None`` when one of them is not a valid selector.
+
+    Dropping their union removes the same elements as dropping each in turn (an element inside
+    one already dropped goes with it either way), with one query instead of a dozen.
+    """
+    queries = [*ALWAYS_EXCLUDE, *exclude]
+    try:
+        for query in queries:
+            HTMLTranslator().css_to_xpath(query)
+    except (SelectorError, ValueError):
+        return None
+    return ", ".join(queries)
+
+
+def _drop_excluded(container: Selector, exclude: Iterable[str], page: ParsedPage) -> None:
+    union = _exclusion(tuple(exclude))
+    if union is not None:
+        try:
+            found = container.css(union)
+        except (SelectorError, ValueError):
+            pass  # one by one below, which names the bad one
+        else:
+            found.drop()
+            return
     for bad in [*ALWAYS_EXCLUDE, *exclude]:
         try:
             container.css(bad).drop()
         except (SelectorError, ValueError):
             page.bad_selectors.append(bad)
+
+
+def _paragraphs_from(container: Selector, exclude: Iterable[str], page: ParsedPage) -> list[str]:
+    _drop_excluded(container, exclude, page)
     marked = _BREAKS.sub("\n", container.get())
     text = Selector(text=f"<div>{marked}</div>").xpath("string(//div)").get() or ""
     return [line for line in (clean_text(x) for x in text.split("\n")) if line]
 
 
-def body_paragraphs(page: _Page, queries: Iterable[str]) -> tuple[list[str], str | None]:
+def body_paragraphs(page: ParsedPage, queries: Iterable[str]) -> tuple[list[str], str | None]:
     """The first selector's container that yields text, as paragraphs, and its method."""
     for query in queries:
         try:
@@ -214,7 +271,7 @@ def body_paragraphs(page: _Page, queries: Iterable[str]) -> tuple[list[str], str
     return [], None
 
 
-def _first(page: _Page, queries: Iterable[str]) -> tuple[str, str | None]:
+def _first(page: ParsedPage, queries: Iterable[str]) -> tuple[str, str | None]:
     for query in queries:
         text = clean_text(" ".join(page.css(query)))
         if text:
@@ -222,7 +279,7 @@ def _first(page: _Page, queries: Iterable[str]) -> tuple[str, str | None]:
     return "", None
 
 
-def _all(page: _Page, queries: Iterable[str]) -> tuple[list[str], str | None]:
+def _all(page: ParsedPage, queries: Iterable[str]) -> tuple[list[str], str | None]:
     for query in queries:
         values = [clean_text(v) for v in page.css(query)]
         values = [v.lstrip("#").strip() for v in values if v]
@@ -232,9 +289,15 @@ def _all(page: _Page, queries: Iterable[str]) -> tuple[list[str], str | None]:
     return [], None
 
 
+@lru_cache(maxsize=256)
+def _own_name(title: str, domains: tuple[str, ...]) -> re.Pattern[str]:
+    """The outlet's own name (or a domain) after a dash or bar at the end of a title."""
+    return re.compile(rf"\s+[-|–—]\s+(?:{re.escape(title)}|{'|'.join(map(re.escape, domains))})\S*\s*$", re.I)
+
+
 def _strip_title(spec: SiteSpec, title: str) -> str:
     # The outlet's own name after a dash or bar, then the site file's patterns.
-    own = re.compile(rf"\s+[-|–—]\s+(?:{re.escape(spec.title)}|{'|'.join(map(re.escape, spec.domains))})\S*\s*$", re.I)
+    own = _own_name(spec.title, tuple(spec.domains))
     for _ in range(3):  # network suffixes come in pairs: "... - memorandum.disway.id - Memorandum.co.id"
         before = title
         for pattern in [own, *spec.title_suffix_regexes]:
@@ -244,7 +307,7 @@ def _strip_title(spec: SiteSpec, title: str) -> str:
     return title
 
 
-def _title(page: _Page) -> tuple[str, str | None]:
+def _title(page: ParsedPage) -> tuple[str, str | None]:
     text, method = _first(page, page.spec.selectors.title)
     if text:
         return text, method
@@ -261,7 +324,7 @@ def _title(page: _Page) -> tuple[str, str | None]:
     return _first(page, ["h1::text", "title::text"])
 
 
-def _body(page: _Page) -> tuple[list[str], str | None]:
+def _body(page: ParsedPage) -> tuple[list[str], str | None]:
     paragraphs, method = body_paragraphs(page, page.spec.selectors.body)
     if paragraphs:
         return paragraphs, method
@@ -275,7 +338,7 @@ def _body(page: _Page) -> tuple[list[str], str | None]:
 
 
 def _date_candidates(
-    page: _Page, site: list[DateSelector], jsonld_key: str, meta: list[tuple[str, DateSource, str]]
+    page: ParsedPage, site: list[DateSelector], jsonld_key: str, meta: list[tuple[str, DateSource, str]]
 ) -> list[DateCandidate]:
     found = [DateCandidate(v, d.source, f"css:{d.css}") for d in site for v in page.css(d.css)]
     value = page.jsonld.get(jsonld_key)
@@ -290,7 +353,7 @@ def _person_names(values: list[str]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def _people(page: _Page) -> tuple[list[str], str | None]:
+def _people(page: ParsedPage) -> tuple[list[str], str | None]:
     names, method = _all(page, page.spec.selectors.authors)
     names = _person_names(names)
     if names:
@@ -305,7 +368,7 @@ def _people(page: _Page) -> tuple[list[str], str | None]:
     return [], None
 
 
-def _tags(page: _Page) -> tuple[list[str], str | None]:
+def _tags(page: ParsedPage) -> tuple[list[str], str | None]:
     tags, method = _all(page, page.spec.selectors.tags)
     if tags:
         return tags, method
@@ -334,13 +397,16 @@ def strip_inline(spec: SiteSpec, paragraphs: list[str]) -> list[str]:
     return [p for p in out if p]
 
 
-def parse_page(spec: SiteSpec, url: str, html: str) -> _Page:
-    return _Page(spec, url, Selector(text=html), html)
+def parse_page(spec: SiteSpec, url: str, html: str) -> ParsedPage:
+    return ParsedPage(spec, url, Selector(text=html), html)
 
 
-def continuation_body(spec: SiteSpec, url: str, html: str) -> list[str]:
-    """The body paragraphs of one further page of a split article (same selectors, same stripping)."""
-    page = parse_page(spec, url, html)
+def continuation_body(spec: SiteSpec, url: str, html: str | ParsedPage) -> list[str]:
+    """The body paragraphs of one further page of a split article (same selectors, same stripping).
+
+    ``html`` may be the page already parsed; reading the body drops excluded elements from it.
+    """
+    page = html if isinstance(html, ParsedPage) else parse_page(spec, url, html)
     paragraphs, _ = _body(page)  # the same chain as the first page: selectors, JSON-LD, trafilatura
     return strip_inline(spec, paragraphs)
 
@@ -348,16 +414,19 @@ def continuation_body(spec: SiteSpec, url: str, html: str) -> list[str]:
 def extract_article(
     spec: SiteSpec,
     url: str,
-    html: str,
+    html: str | ParsedPage,
     fetched_at: datetime,
     region_hint: RegionHint | None = None,
     extra_dates: Iterable[DateCandidate] = (),
 ) -> PageExtract:
     """Extract one page. Missing fields come back empty; validation decides what is fatal.
 
+    ``html`` may be the page already parsed (:func:`parse_page`, for ``url``): the spider parses
+    each response once. Reading the body drops excluded elements from the parsed page, so
+    whatever else reads the same page must read it first.
     ``extra_dates`` are dates known from outside the page (the feed entry that led here).
     """
-    page = parse_page(spec, url, html)
+    page = html if isinstance(html, ParsedPage) else parse_page(spec, url, html)
     s = spec.selectors
     methods: dict[str, str] = {}
     title, title_method = _title(page)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from crawlers.extract import continuation_body, extract_article, parse_page
+from crawlers.extract import ParsedPage, continuation_body, extract_article, parse_page
 from crawlers.sitespec import SiteSpec
 from pantau.articles import build_article
 from pantau.furniture import clean_paragraphs
@@ -34,15 +34,18 @@ class PageOutcome:
     reason: str | None = None
 
 
-def continuation_urls(spec: SiteSpec, url: str, html: str) -> list[str]:
+def continuation_urls(spec: SiteSpec, url: str, html: str | ParsedPage) -> list[str]:
     """The article's further pages named on this page, in page order (this page excluded).
 
     A further page is the article's own path plus a page number (``/read/1/slug/15``), so
-    links to other articles in the same pagination widget are never taken.
+    links to other articles in the same pagination widget are never taken. ``html`` may be
+    the page already parsed, before its body was read (reading it drops elements); a bad
+    continuation selector is not counted against that page's extraction.
     """
     if not spec.selectors.continuation:
         return []
-    page = parse_page(spec, url, html)
+    # Its own record of bad selectors: a continuation selector is no miss of the extraction.
+    page = ParsedPage(spec, url, html.sel, html.html) if isinstance(html, ParsedPage) else parse_page(spec, url, html)
     base = urlsplit(url).path.rstrip("/")
     found: dict[int, str] = {}
     for query in spec.selectors.continuation:

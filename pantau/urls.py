@@ -8,6 +8,7 @@ Elasticsearch ``_id``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -32,6 +33,9 @@ _PATH_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A crawl asks for the same URL's form several times (scheduling, identity, the ledger);
+# the answer depends on the string alone.
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """Return the canonical form of ``url``.
 

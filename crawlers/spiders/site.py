@@ -40,7 +40,7 @@ from crawlers.discovery import (
     sitemap_entries,
     wp_api_entries,
 )
-from crawlers.extract import continuation_body, extract_article
+from crawlers.extract import continuation_body, extract_article, parse_page
 from crawlers.ledger import Ledger, url_key
 from crawlers.outcomes import failure_kind
 from crawlers.page import continuation_urls, stitch
@@ -459,15 +459,17 @@ class SiteSpider(scrapy.Spider):
         key = response.meta["key"]
         extra = [DateCandidate(response.meta["feed_date"], "feed", "feed")] if "feed_date" in response.meta else []
         try:
+            # Parsed once: the further pages' links are read before extraction drops elements.
+            parsed = parse_page(self.spec, self.public(response.url), html)
+            further = [self.local(u) for u in continuation_urls(self.spec, response.url, parsed)]
             page = extract_article(
                 self.spec,
                 self.public(response.url),
-                html,
+                parsed,
                 datetime.now(UTC),
                 region_hint=self.region_hints.get(key),
                 extra_dates=extra,
             )
-            further = [self.local(u) for u in continuation_urls(self.spec, response.url, html)]
         except Exception as exc:  # hostile markup must cost one page, never the crawl
             self._fail_article(
                 response.meta, "parse_error", f"{self.public(response.url)}: {type(exc).__name__}: {exc}"
@@ -497,8 +499,10 @@ class SiteSpider(scrapy.Spider):
         if html is None:
             yield from self._article_done(meta, None)
             return
-        meta["bodies"] = [*meta["bodies"], continuation_body(self.spec, response.url, html)]
-        for url in continuation_urls(self.spec, response.url, html):
+        parsed = parse_page(self.spec, response.url, html)
+        links = continuation_urls(self.spec, response.url, parsed)  # before the body is read
+        meta["bodies"] = [*meta["bodies"], continuation_body(self.spec, response.url, parsed)]
+        for url in links:
             url = self.local(url)
             if url not in meta["done"] and url not in meta["queue"]:
                 meta["queue"] = [*meta["queue"], url]

@@ -127,7 +127,8 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Crawled {len(tallies)} site(s) in {settings.mode} mode:")
     for tally in tallies:
         print("  " + tally.summary())
-    spooled = _kafka_summary(delivery)
+    # Only a Kafka delivery has a summary; its module (kafka-python) takes ~0.3 s to import.
+    spooled = _kafka_summary(delivery) if settings.mode == "kafka" else 0
     if settings.mode == "embedded":
         _show_store(settings)
     unreachable = [t for t in tallies if t.unreachable]

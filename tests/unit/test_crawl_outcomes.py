@@ -99,3 +99,22 @@ def test_a_redirect_off_the_site_fails_the_request() -> None:
         guard.process_response(request, redirect("https://lain.id/"))
     ok = HtmlResponse(request.url, status=200, body=b"<html></html>")
     assert guard.process_response(request, ok) is ok
+
+
+def test_no_spider_callback_is_a_generator_returning_a_value() -> None:
+    """Scrapy's own check of this (WARN_ON_GENERATOR_RETURN_VALUE) is off in the crawler: it costs every response."""
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from crawlers.spiders.site import SiteSpider
+
+    callbacks = [
+        SiteSpider.parse_feed,
+        SiteSpider.parse_sitemap,
+        SiteSpider.parse_api,
+        SiteSpider.parse_listing,
+        SiteSpider.parse_article,
+        SiteSpider.parse_continuation,
+        SiteSpider.on_error,
+    ]
+    for callback in callbacks:
+        assert not is_generator_with_return_value(getattr(callback, "__wrapped__", callback)), callback.__name__

@@ -148,3 +148,22 @@ def test_a_split_disway_article_is_stitched_from_all_its_pages() -> None:
     assert outcome.article.extraction["body"] == "css:div.post.text-black-1 (3 pages)"
     missing = process_page(DISWAY, base + path, pages[base + path], FETCHED, fetch=lambda url: None)
     assert missing.article is None and missing.reason is not None and "could not be fetched" in missing.reason
+
+
+def test_excluded_elements_leave_the_body_and_a_bad_exclusion_is_a_miss() -> None:
+    """The exclusions are dropped as one union query; a bad one falls back to one by one, and is named."""
+    body = (
+        "<div class='post text-black-1'><p>Satu <b>tebal</b><script>x()</script> lanjut.</p>"
+        "<figure><img src='a.jpg'><figcaption>Keterangan</figcaption></figure><div class='byline'>Oleh: A</div>"
+        "<p>Dua<span class='ad'>iklan</span> selesai.</p><ins>promo</ins></div>"
+    )
+    html = f"<html><body><h1>Judul</h1>{body}</body></html>"
+    url = "https://memorandum.disway.id/read/9/x"
+    for exclude, bad in ((["div.byline", "span.ad"], []), (["div.byline", "span[[ad", "span.ad"], ["span[[ad"])):
+        selectors = Selectors.model_construct(
+            **{**dict(DISWAY.selectors), "body": ["div.post.text-black-1"], "body_exclude": exclude}
+        )
+        spec = SiteSpec.model_construct(**{**dict(DISWAY), "selectors": selectors})
+        page = extract_article(spec, url, html, FETCHED)
+        assert page.paragraphs == ["Satu tebal lanjut.", "Dua selesai."]
+        assert [m for m in page.selector_misses if m.startswith("bad_selector:")] == [f"bad_selector:{b}" for b in bad]

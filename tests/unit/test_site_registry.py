@@ -12,7 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawlers import extract
+from crawlers.extract import extract_article, parse_page
 from crawlers.fixture_server import load_routes
+from crawlers.page import continuation_urls
 from crawlers.sitecheck import article_pages, expected_output, fixture_fetched_at
 from crawlers.sitespec import FIXTURES_DIR, SiteError, load_registry, load_site, spec_from_data
 
@@ -23,6 +26,37 @@ SEED_OUTLETS = {"memorandum", "antara_kalteng", "postkotantb", "radarkoran", "ko
 def test_the_registry_holds_the_five_seed_outlets() -> None:
     assert set(REGISTRY) >= SEED_OUTLETS
     assert {REGISTRY[n].platform for n in SEED_OUTLETS} == {"disway", "antara", "wordpress"}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_a_page_parsed_once_reads_as_from_its_html(name: str) -> None:
+    """The spider parses a response once and reads the further pages' links before extracting."""
+    spec = REGISTRY[name]
+    fetched_at = fixture_fetched_at(name, FIXTURES_DIR)
+    for path, page in article_pages(spec, FIXTURES_DIR).items():
+        url = spec.base_url + path
+        html = page.read_text(encoding="utf-8").replace("{{base_url}}", spec.base_url)
+        parsed = parse_page(spec, url, html)
+        assert continuation_urls(spec, url, parsed) == continuation_urls(spec, url, html)
+        assert extract_article(spec, url, parsed, fetched_at) == extract_article(spec, url, html, fetched_at)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_compiled_selectors_give_what_parsel_gives(name: str) -> None:
+    """The extractor runs its CSS queries as compiled XPath on the tree; the values are parsel's own."""
+    spec = REGISTRY[name]
+    s = spec.selectors
+    queries = [*s.title, *s.body, *s.authors, *s.tags, *s.body_exclude, *s.continuation, *s.listing_links]
+    queries += [d.css for d in [*s.published, *s.modified]] + ["h1::text", "title::text", "p", "a::attr(href)"]
+    queries += [q for q, *_ in [*extract._META_TITLE, *extract._META_DATES, *extract._META_MODIFIED]]
+    queries += [q for q, _ in [*extract._META_AUTHORS, *extract._META_TAGS]]
+    for path, page in article_pages(spec, FIXTURES_DIR).items():
+        html = page.read_text(encoding="utf-8").replace("{{base_url}}", spec.base_url)
+        parsed = parse_page(spec, spec.base_url + path, html)
+        for query in queries:
+            expected = [v for v in parsed.sel.css(query).getall() if v and v.strip()]
+            assert parsed.css(query) == expected, (name, path, query)
+    assert not parsed.bad_selectors
 
 
 def _first_page(spec_path: str, first: int) -> str:
