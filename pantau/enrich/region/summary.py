@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
+from pydantic import TypeAdapter
+
 from pantau.enrich.region.gazetteer import Gazetteer
 from pantau.enrich.region.scan import Field, Mention, Signals
 from pantau.schema import Evidence, Region, RegionTags
@@ -40,6 +42,9 @@ HOME_PROVINCE_BONUS = 0.25
 NATIONAL_CAPITAL = "31"
 #: Evidence spans kept per region (all mentions still count towards the score).
 EVIDENCE_PER_REGION = 5
+# All of an article's spans validated in one call: ~16 an article, and one Evidence(...)
+# each cost twice as much (pydantic's per-model __init__ overhead).
+_EVIDENCE: TypeAdapter[list[Evidence]] = TypeAdapter(list[Evidence])
 
 
 def _passing_capitals(gazetteer: Gazetteer, accepted: Sequence[Mention], signals: Signals) -> set[str]:
@@ -108,17 +113,19 @@ def summarise(
         assert m.code is not None
         score[m.code] += weight
         first.setdefault(m.code, order)
-    evidence = [
-        Evidence(
-            text=texts[m.field][m.span_start : m.end],
-            field=m.field,
-            start=m.span_start,
-            end=m.end,
-            rule=m.rule,
-            region_code=m.code,
-        )
-        for m in _strongest_per_region(accepted, weights)
-    ]
+    evidence = _EVIDENCE.validate_python(
+        [
+            {
+                "text": texts[m.field][m.span_start : m.end],
+                "field": m.field,
+                "start": m.span_start,
+                "end": m.end,
+                "rule": m.rule,
+                "region_code": m.code,
+            }
+            for m in _strongest_per_region(accepted, weights)
+        ]
+    )
     if not first:
         return RegionTags(scope="national" if signals.national else "unknown", evidence=evidence)
 

@@ -47,6 +47,8 @@ EXPLAIN: Final = 8
 #: text beyond it (long related-story blocks, comments, footers) was never learned from, and
 #: the cost per article stays bounded. The lexicon still reads the whole body.
 GRAM_CHARS: Final = 2500
+#: At most this many sentence kind sets keep their ``co:`` ranks (see :class:`Vocabulary`).
+_PAIR_MEMO: Final = 4096
 
 _WORD: Final = re.compile(r"[a-z]+")
 # The same words as _WORD.findall, about twice as fast: every character outside a-z becomes
@@ -75,8 +77,12 @@ def salient(kind: str) -> bool:
     return kind in _SALIENT or kind.startswith("signal:")
 
 
+def _pairs(words: Sequence[_T]) -> zip[tuple[_T, _T]]:
+    return zip(words, islice(words, 1, None), strict=False)
+
+
 def _bigrams(words: Sequence[_T], space: _T) -> map[_T]:
-    return map(space.join, zip(words, islice(words, 1, None), strict=False))
+    return map(space.join, _pairs(words))
 
 
 def strongest_first(item: tuple[str, float]) -> tuple[float, str]:
@@ -175,9 +181,9 @@ class Vocabulary:
     Every feature but the lexicon formula's (``lex:*``) counts 1 when present, so its
     contribution is its weight and its place among the strongest is its rank in
     ``model.rank``. Those features are indexed by what they are read from, mapping to their
-    rank: n-grams by their words as bytes without the ``t:``/``a:`` prefix, ``k:``/``kt:``/
-    ``kl:`` features by the kind, ``co:`` features by the pair of kinds. ``lexicon`` is the
-    one the readings come from: its kinds are the ones paired.
+    rank: n-grams by their words as bytes without the ``t:``/``a:`` prefix (a bigram by its
+    pair of words), ``k:``/``kt:``/``kl:`` features by the kind, ``co:`` features by the pair
+    of kinds. ``lexicon`` is the one the readings come from: its kinds are the ones paired.
     """
 
     def __init__(self, model: LinearModel, lexicon: Lexicon) -> None:
@@ -194,7 +200,18 @@ class Vocabulary:
             # Words are a-z only: an n-gram with anything else could never be read.
             return {gram.encode("ascii"): rank for gram, rank in table.items() if gram.isascii()}
 
-        self._title, self._actor, self._body = words(tables["t:"]), words(tables["a:"]), words(tables[""])
+        def unigrams(table: dict[bytes, int]) -> dict[bytes, int]:
+            return {gram: rank for gram, rank in table.items() if b" " not in gram}
+
+        def bigrams(table: dict[bytes, int]) -> dict[tuple[bytes, ...], int]:
+            # Keyed by the pair of words: zip() pairs an article's words without building a
+            # joined string per pair (~400 a body), a third of the n-gram lookups' time.
+            return {tuple(gram.split(b" ")): rank for gram, rank in table.items() if b" " in gram}
+
+        title, body = words(tables["t:"]), words(tables[""])
+        self._title, self._title_pairs = unigrams(title), bigrams(title)
+        self._body, self._body_pairs = unigrams(body), bigrams(body)
+        self._actor = words(tables["a:"])
         self._kind, self._title_kind, self._lede_kind = tables["k:"], tables["kt:"], tables["kl:"]
         by_rank = sorted(model.rank, key=model.rank.__getitem__)
         self._name_of_rank = by_rank
@@ -207,6 +224,10 @@ class Vocabulary:
             for pair in combinations(pairs, 2)
             if (name := f"co:{pair[0]}&{pair[1]}") in model.rank
         }
+        # The co: ranks by a sentence's set of kinds. Articles repeat the same few hundred
+        # sets (~25 sentences an article, ~640 distinct sets in 1,500 articles), and sorting
+        # and pairing each sentence's kinds afresh was a third of _kind_ranks' time.
+        self._pairs_of: dict[frozenset[str], tuple[int | None, ...]] = {}
 
     def _kind_ranks(self, reading: Reading, ranks: set[int | None]) -> None:
         """Add the ranks of the ``k:``, ``kt:``, ``kl:`` and ``co:`` features the reading holds."""
@@ -221,30 +242,38 @@ class Vocabulary:
             lede = by_sentence.get(sent)
             if lede:
                 ranks.update(map(self._lede_kind.get, lede))
-        pair, rank = self._pair.get, self.model.rank.get
+        pairs_of = self._pairs_of
         for kinds in by_sentence.values():
-            if kinds <= self._kinds:
-                ranks.update(map(pair, combinations(sorted(self._salient.intersection(kinds)), 2)))
-            else:  # a kind this lexicon does not have: spell the pairs out
-                found = sorted(k for k in kinds if salient(k))
-                ranks.update(rank(f"co:{a}&{b}") for a, b in combinations(found, 2))
+            key = frozenset(kinds)
+            found = pairs_of.get(key)
+            if found is None:
+                found = pairs_of[key] = self._pair_ranks(kinds)
+                if len(pairs_of) > _PAIR_MEMO:
+                    pairs_of.clear()
+            ranks.update(found)
+
+    def _pair_ranks(self, kinds: set[str]) -> tuple[int | None, ...]:
+        """The ranks of the ``co:`` features of one sentence's kinds."""
+        if kinds <= self._kinds:
+            return tuple(map(self._pair.get, combinations(sorted(self._salient.intersection(kinds)), 2)))
+        # A kind this lexicon does not have: spell the pairs out.
+        found = sorted(k for k in kinds if salient(k))
+        return tuple(self.model.rank.get(f"co:{a}&{b}") for a, b in combinations(found, 2))
 
     def _gram_ranks(self, reading: Reading, ranks: set[int | None]) -> None:
         """Add the ranks of the n-gram features the article holds."""
         found = reading.found
         title = _letters(found.title).split()
-        get = self._title.get
-        ranks.update(map(get, title))
-        ranks.update(map(get, _bigrams(title, b" ")))
+        ranks.update(map(self._title.get, title))
+        ranks.update(map(self._title_pairs.get, _pairs(title)))
         body, starts = found.body, found.starts
         cut = min(len(body), GRAM_CHARS)
         # Sentences start after a blank, so no word straddles one: a sentence's words are
         # those of its slice.
         letters = _letters(body[:cut])
         words = letters.split()
-        get = self._body.get
-        ranks.update(map(get, words))
-        ranks.update(map(get, _bigrams(words, b" ")))
+        ranks.update(map(self._body.get, words))
+        ranks.update(map(self._body_pairs.get, _pairs(words)))
         get = self._actor.get
         for sent in _actor_sentences(reading):
             start = starts[sent - 1]
