@@ -38,6 +38,8 @@ class PendingCommits(ConsumerRebalanceListener):  # type: ignore[misc]
         self.offsets: dict[TopicPartition, OffsetAndMetadata] = {}
         self.failures = 0
         self._retry_at = 0.0
+        #: Assignments received from the group so far (a rejoin counts even when it gives the same partitions).
+        self.assignments = 0
 
     @property
     def pending(self) -> bool:
@@ -94,4 +96,4 @@ class PendingCommits(ConsumerRebalanceListener):  # type: ignore[misc]
             )
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        pass
+        self.assignments += 1

@@ -178,10 +178,13 @@ class Worker:
         """Consume until stopped, or until nothing arrives for ``idle_timeout`` seconds.
 
         The idle clock starts once the group has assigned partitions (joining takes a
-        few seconds), or after ``join_timeout`` if it never does.
+        few seconds), or after ``join_timeout`` if it never does; it starts again whenever
+        the assignment changes (a rejoin after an outage, say), because the records whose
+        offsets were forgotten with the partitions then come back to be replayed.
         """
         started = time.monotonic()
         last_record: float | None = None
+        assignments_seen = 0
         try:
             while not self.stopping:
                 records = self._poll(poll_ms)
@@ -192,7 +195,12 @@ class Worker:
                     continue
                 self.commits.commit()
                 if idle_timeout is not None:
-                    if last_record is None and (self.consumer.assignment() or now - started > join_timeout):
+                    assignment = self.consumer.assignment()
+                    if self.commits.assignments != assignments_seen:
+                        # Joined, rejoined or rebalanced (perhaps to the same partitions): not
+                        # idle yet, since what was not committed is now replayed to us.
+                        last_record, started, assignments_seen = None, now, self.commits.assignments
+                    if last_record is None and (assignment or now - started > join_timeout):
                         last_record = now
                     if last_record is not None and now - last_record > idle_timeout and not self.commits.pending:
                         break
