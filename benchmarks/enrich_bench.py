@@ -16,7 +16,6 @@ the indexes measured here). In one process pinned to one CPU, CPU time:
 from __future__ import annotations
 
 import argparse
-import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +26,7 @@ from pantau.dates import date_flags, dates_in_text
 from pantau.enrich.dedup import DedupIndex
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import default_scorer
-from pantau.enrich.stage import Enricher
+from pantau.enrich.stage import Enricher, freeze_restored_state
 from pantau.schema import DedupSignature, parse_article
 
 TARGET = 500.0
@@ -85,10 +84,7 @@ def main(argv: list[str] | None = None) -> None:
 
         rate("replaying it into the measured indexes", replay, signatures)
         del signatures
-        # As the consumers do after restoring: the index's objects live for the whole run,
-        # so the cyclic collector need not walk them on every full collection.
-        gc.collect()
-        gc.freeze()
+        freeze_restored_state()  # as the consumer and the embedded writer do after restoring
 
         def whole(record: str) -> None:
             enriched, signature = enricher.enrich(parse_article(record))

@@ -8,7 +8,6 @@ answer or it is told to stop. In ``--until-idle`` mode (a batch job) it gives up
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import threading
@@ -99,16 +98,13 @@ def build_worker(
             # Imported here: the enrich core takes seconds to import, which an index consumer
             # (restarting after a crash, say) need not wait for.
             from consumers.enrich import DedupStateFollower, EnrichStage
-            from pantau.enrich.stage import Enricher
+            from pantau.enrich.stage import Enricher, freeze_restored_state
 
             enricher = Enricher()
             follower = DedupStateFollower(settings, topics.dedup_state)
             resources.append(follower)
             follower.restore(enricher)
-            # The restored index lives as long as the process: moved out of the cyclic
-            # collector's generations, full collections stop walking 100,000s of objects.
-            gc.collect()
-            gc.freeze()
+            freeze_restored_state()
             delivery_s = settings.producer_delivery_timeout_ms / 1000
             stage = EnrichStage(enricher, producer, topics, follower, send_timeout=delivery_s + 5.0)
             source = topics.raw

@@ -38,7 +38,6 @@ with a ``close()`` method is closed when the writer stops.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import multiprocessing
@@ -55,7 +54,7 @@ from typing import Any, Final, Literal, Protocol
 
 from pantau import metrics
 from pantau.delivery import dead_letter
-from pantau.enrich.stage import Enricher
+from pantau.enrich.stage import Enricher, freeze_restored_state
 from pantau.logs import setup_logging
 from pantau.schema import Article, DeadLetter, SchemaError, parse_article
 from pantau.store import Store
@@ -278,9 +277,7 @@ def _write_loop(config: _Writer) -> None:
     store = Store(store_path)
     enricher = Enricher()
     restored = enricher.restore(store.signatures())
-    # The restored index lives as long as the process: frozen, full collections skip it.
-    gc.collect()
-    gc.freeze()
+    freeze_restored_state()
     logger.info("dedup state restored", extra={"signatures": restored, "store": str(store_path)})
     writer = _BatchWriter(store, enricher, config.hooks)
     writer.replay_spool(spool_path)

@@ -7,6 +7,7 @@ signatures is the caller's job (SQLite or a compacted topic), so this stays pure
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -55,3 +56,13 @@ class Enricher:
             date=DateCheck.model_construct(flags=flags, from_text=from_text),
         )
         return dated.with_enrichment(enrichment), signature
+
+
+def freeze_restored_state() -> None:
+    """Move everything alive now (the restored dedup index above all) out of the cyclic collector.
+
+    Call once after restoring: the index lives as long as the process, and full collections
+    would otherwise walk its hundreds of thousands of objects again and again.
+    """
+    gc.collect()
+    gc.freeze()
