@@ -9,8 +9,12 @@ the indexes measured here). In one process pinned to one CPU, CPU time:
 
 - floor: decoding and validating the JSON record (what any stage pays);
 - each part on its own: date re-check, dedup, region tagging, relevance;
-- the whole stage as a consumer runs it: decode, :class:`~pantau.enrich.stage.Enricher`,
-  encode the enriched record and the dedup signature, repeated over disjoint slices.
+- the whole stage as the enrich consumer and the embedded writer run it: decode a batch of
+  ``--batch`` records, :meth:`~pantau.enrich.stage.Enricher.enrich_many`, encode each enriched
+  record and dedup signature, repeated over disjoint slices (the figure the target is
+  checked against);
+- beside it, the same one article at a time through :meth:`~pantau.enrich.stage.Enricher.enrich`
+  (``pantau enrich`` and any caller that has a single article), on slices of their own.
 """
 
 from __future__ import annotations
@@ -49,12 +53,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prior", type=int, default=100_000, help="articles in the dedup index beforehand")
     parser.add_argument("--articles", type=int, default=3000, help="articles measured")
     parser.add_argument("--repeats", type=int, default=3, help="disjoint slices the whole stage is timed on")
+    parser.add_argument(
+        "--batch", type=int, default=200, help="records enriched together (the embedded writer's batch)"
+    )
     parser.add_argument("--quick", action="store_true", help="20,000 prior and 1,500 measured articles")
     args = parser.parse_args(argv)
     if args.quick:
         args.prior, args.articles = 20_000, 1500
     cpu = pin_to_one_cpu()
     records = build_corpus(args.articles)
+    # Other records for the one-at-a-time runs: the same article twice would be "seen before".
+    single_records = build_corpus(args.articles // 2, seed=13, site="satu")
     articles = [parse_article(r) for r in records]
     scorer = default_scorer()
     tag_regions("Pemanasan", "LUMAJANG - pemanasan.")  # load the gazetteer outside the timing
@@ -86,7 +95,14 @@ def main(argv: list[str] | None = None) -> None:
         del signatures
         freeze_restored_state()  # as the consumer and the embedded writer do after restoring
 
-        def whole(record: str) -> None:
+        def whole(batch: list[str]) -> None:
+            for result in enricher.enrich_many([parse_article(record) for record in batch]):
+                assert not isinstance(result, Exception), result
+                enriched, signature = result
+                enriched.to_json()
+                signature.model_dump_json()
+
+        def one(record: str) -> None:
             enriched, signature = enricher.enrich(parse_article(record))
             enriched.to_json()
             signature.model_dump_json()
@@ -108,9 +124,21 @@ def main(argv: list[str] | None = None) -> None:
         )
         results.append(("relevance", rate("relevance", lambda a: scorer.score(a.title, a.body), articles)))
         stage = Spread()
+        single = Spread()
         size = len(records) // args.repeats
+        single_size = len(single_records) // args.repeats
         for k in range(args.repeats):
-            stage.add(rate(f"whole stage, slice {k + 1} of {args.repeats}", whole, records[k * size : (k + 1) * size]))
+            chunk = records[k * size : (k + 1) * size]
+            batches = [chunk[i : i + args.batch] for i in range(0, len(chunk), args.batch)]
+            per_batch = rate(f"whole stage, slice {k + 1} of {args.repeats}", whole, batches)
+            stage.add(per_batch * len(chunk) / len(batches) if batches else 0.0)
+            single.add(
+                rate(
+                    f"one at a time, slice {k + 1} of {args.repeats}",
+                    one,
+                    single_records[k * single_size : (k + 1) * single_size],
+                )
+            )
 
     mean_kb = sum(len(a.body.encode()) for a in articles) / len(articles) / 1024
     print(
@@ -120,7 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     floor = results[0][1]
     for name, per_second in results:
         print(f"  {name:48} {per_second:9,.0f} articles/s   ({floor / per_second:5.1f}x the floor's time)")
-    print(f"  {'whole stage (decode, enrich, encode)':48} {stage.text():>9} articles/s")
+    print(f"  {'one article at a time (enrich)':48} {single.text():>9} articles/s")
+    print(f"  {f'whole stage (decode, enrich_many({args.batch}), encode)':48} {stage.text():>9} articles/s")
     ratio = Spread([v / TARGET for v in stage.values])
     print(
         summary(

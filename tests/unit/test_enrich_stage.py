@@ -5,10 +5,16 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
 
 from pantau.enrich.lines import enrich_lines
+from pantau.enrich.relevance import default_scorer
 from pantau.enrich.stage import Enricher
-from pantau.schema import Article, article_id
+from pantau.enrich.text import ArticleText
+from pantau.evaluation import load_jsonl
+from pantau.schema import Article, Relevance, article_id
 
 FETCHED = datetime(2024, 10, 4, 2, 0, tzinfo=UTC)
 STORY = (
@@ -117,3 +123,63 @@ def test_enrich_lines_reports_bad_lines_by_number_and_goes_on() -> None:
     assert results[0]["enrichment"]["relevance"]["relevant"] is True
     assert results[1]["enrichment"]["relevance"]["relevant"] is False
     assert results[1]["site"] == "pasar" and results[1]["published_at"] == "2024-10-01T01:00:00Z"
+
+
+def _articles_from_dev_set() -> list[Article]:
+    """The dev2 labelled articles, every third one undated, plus an exact copy and an edited copy."""
+    items = load_jsonl(Path(__file__).resolve().parents[1] / "eval" / "dev2.jsonl")[:60]
+    out = []
+    for n, item in enumerate(items):
+        url = f"https://dev.id/{n}"
+        published = None if n % 3 == 0 else datetime(2024, 10, 3, n % 24, tzinfo=UTC)
+        out.append(article(url, item.body, published).model_copy(update={"title": item.title}))
+    out.append(article("https://salinan.id/1", items[5].body))
+    out.append(article("https://salinan.id/2", "Dikutip dari kantor berita. " + items[7].body))
+    out.append(out[3])  # a redelivery
+    return out
+
+
+def test_a_batch_is_enriched_exactly_as_one_article_after_another() -> None:
+    now = datetime(2024, 10, 5, tzinfo=UTC)
+    articles = _articles_from_dev_set()
+    one_by_one = Enricher()
+    expected = [one_by_one.enrich(a, now) for a in articles]
+    batched = Enricher()
+    got = batched.enrich_many(articles[:20], now) + batched.enrich_many(articles[20:], now)
+    assert len(got) == len(expected)
+    for result, (record, signature) in zip(got, expected, strict=True):
+        assert not isinstance(result, Exception)
+        assert result[0].to_json() == record.to_json()
+        assert result[1].model_dump_json() == signature.model_dump_json()
+
+
+class _FailsOn:
+    """A scorer that breaks on one title (an enrichment bug) and scores the rest as the default does."""
+
+    name = "fails-on"
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.inner = default_scorer()
+
+    def score(self, title: str, body: str, text: ArticleText | None = None) -> Relevance:
+        if title == self.title:
+            raise RuntimeError(f"scorer broke on {title!r}")
+        return self.inner.score(title, body, text)
+
+
+def test_an_article_that_fails_in_a_batch_takes_its_place_and_the_rest_go_on() -> None:
+    now = datetime(2024, 10, 5, tzinfo=UTC)
+    articles = _articles_from_dev_set()[:10]
+    broken = articles[4].model_copy(update={"title": "boom"})
+    batch = [*articles[:4], broken, *articles[4:]]
+    results = Enricher(scorer=_FailsOn("boom")).enrich_many(batch, now)
+    failed = results[4]
+    assert isinstance(failed, RuntimeError) and "boom" in str(failed)
+    expected = Enricher().enrich_many(articles, now)
+    kept = results[:4] + results[5:]
+    for result, reference in zip(kept, expected, strict=True):
+        assert not isinstance(result, Exception) and not isinstance(reference, Exception)
+        assert result[0].to_json() == reference[0].to_json()
+    with pytest.raises(RuntimeError, match="boom"):
+        Enricher(scorer=_FailsOn("boom")).enrich(broken, now)

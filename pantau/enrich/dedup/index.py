@@ -184,14 +184,15 @@ class DedupIndex:
 
     # -- deciding ---------------------------------------------------------------------
 
-    def check(self, article: Article) -> tuple[Dedup, DedupSignature]:
+    def check(self, article: Article, body_lower: str | None = None) -> tuple[Dedup, DedupSignature]:
         """Decide whether ``article`` duplicates an indexed one, then index it.
 
         Returns the decision and the signature to persist. For an article id already in
         the index nothing is added and the decision made the first time is returned with
-        the stored signature, so persisting it again is harmless.
+        the stored signature, so persisting it again is harmless. ``body_lower`` is
+        ``article.body.lower()`` if the caller has it.
         """
-        text = analyse(article.body)
+        text = analyse(article.body, body_lower)
         chash = text.content_hash
 
         row = self._row(article.id)

@@ -64,21 +64,23 @@ from pantau.enrich.region.gazetteer import load_gazetteer
 from pantau.enrich.region.resolve import Resolver
 from pantau.enrich.region.scan import Field, Signals, find_mentions
 from pantau.enrich.region.summary import summarise
+from pantau.enrich.text import ArticleText
 from pantau.schema import RegionTags
 
 __all__ = ["tag_regions"]
 
 
-def tag_regions(title: str, body: str, home_region: str | None = None) -> RegionTags:
+def tag_regions(title: str, body: str, home_region: str | None = None, text: ArticleText | None = None) -> RegionTags:
     """Tag an article with the Kemendagri regions it is about, with the evidence for each.
 
     ``home_region`` is the outlet's home (a code such as ``"35.08"`` or ``"35"``); it only
     breaks ties between regions the text itself names. The rules are described in the
-    module docstring.
+    module docstring. ``text`` is the shared analysis of this title and body
+    (:class:`~pantau.enrich.text.ArticleText`), if the caller has it.
     """
     gazetteer = load_gazetteer()
     texts: dict[Field, str] = {"title": title, "body": body}
-    lowered = (title.lower(), body.lower())
+    lowered = (text.title_lower, text.body_lower) if text is not None else (title.lower(), body.lower())
     mentions, national = find_mentions(texts, lowered, gazetteer)
     signals = Signals(lowered, gazetteer.cues, national)
     accepted = Resolver(gazetteer, texts, mentions, signals, home_region).run()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from pantau.enrich.relevance.lexicon import ACTOR, APPEAL, ELECTION, NEUTRALITY, NON_TARGET, OVERSIGHT, Lexicon, Term
-from pantau.enrich.relevance.sentences import body_for_matching, lower_same_length, sentence_starts
+from pantau.enrich.relevance.sentences import body_for_matching, sentence_starts
+from pantau.enrich.text import ArticleText
 
 #: The title and this many body sentences say who is speaking (the lede).
 LEDE: Final = 3
@@ -126,11 +127,17 @@ class Found:
     body: str
 
 
-def find_hits(lexicon: Lexicon, title: str, body: str) -> Found:
-    """All term hits in text order, with the body's sentences and the lowered text."""
+def find_hits(lexicon: Lexicon, title: str, body: str, text: ArticleText | None = None) -> Found:
+    """All term hits in text order, with the body's sentences and the lowered text.
+
+    ``text`` is the article's shared analysis (:class:`~pantau.enrich.text.ArticleText`)
+    of this title and body, if the caller has it.
+    """
+    if text is None:
+        text = ArticleText.of(title, body)
     starts, paras = sentence_starts(body)
-    lowered_title = lower_same_length(title)
-    lowered_body = body_for_matching(body)
+    lowered_title = text.title_lower_same
+    lowered_body = body_for_matching(body, text)
     hits: list[Hit] = [(term, start, 0, 0) for term, start in lexicon.find(lowered_title)]
     i, last = 0, len(starts) - 1
     for term, start in lexicon.find(lowered_body):

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from pantau.enrich.relevance.model_features import EXPLAIN, Features, Vocabulary, explain, strongest_first
 from pantau.enrich.relevance.scorer import LexiconScorer, Scorer
+from pantau.enrich.text import ArticleText
 from pantau.schema import Relevance
 
 logger = logging.getLogger(__name__)
@@ -147,9 +148,9 @@ class LearnedScorer:
         """The model's probability that the article is relevant (unrounded)."""
         return self.model.sigmoid(self.vocabulary.weigh(self.lexicon_scorer.read(title, body), limit=0)[0])
 
-    def score(self, title: str, body: str) -> Relevance:
-        """Score one article; pure and deterministic."""
-        reading = self.lexicon_scorer.read(title, body)
+    def score(self, title: str, body: str, text: ArticleText | None = None) -> Relevance:
+        """Score one article; pure and deterministic. ``text`` is its shared analysis, if at hand."""
+        reading = self.lexicon_scorer.read(title, body, text)
         z, strongest = self.vocabulary.weigh(reading)
         probability = round(self.model.sigmoid(z), 4)
         relevant = probability >= self.threshold

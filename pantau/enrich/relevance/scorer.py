@@ -62,6 +62,7 @@ from typing import Final, Literal, Protocol, runtime_checkable
 from pantau.enrich.relevance.hits import LEDE, Found, Hit, Tally, find_hits, tally
 from pantau.enrich.relevance.lexicon import STAGES, Lexicon, Stage, load_lexicon
 from pantau.enrich.relevance.sentences import sentence_text
+from pantau.enrich.text import ArticleText
 from pantau.schema import Relevance
 
 SCORER_NAME: Final = "lexicon-v1"
@@ -86,7 +87,9 @@ class Scorer(Protocol):
 
     name: str
 
-    def score(self, title: str, body: str) -> Relevance: ...
+    def score(self, title: str, body: str, text: ArticleText | None = None) -> Relevance:
+        """Score one article; ``text`` is its shared analysis (:class:`~pantau.enrich.text.ArticleText`), if at hand."""
+        ...
 
 
 def _actors_by_sentence(t: Tally) -> tuple[dict[int, float], dict[int, set[str]]]:
@@ -272,9 +275,9 @@ class LexiconScorer:
         self.threshold = threshold
         self.name = name
 
-    def score(self, title: str, body: str) -> Relevance:
+    def score(self, title: str, body: str, text: ArticleText | None = None) -> Relevance:
         """Score one article; pure and deterministic."""
-        r = self.read(title, body)
+        r = self.read(title, body, text)
         return Relevance(
             score=r.score,
             relevant=r.score >= self.threshold,
@@ -286,9 +289,12 @@ class LexiconScorer:
             coverage=r.coverage,
         )
 
-    def read(self, title: str, body: str) -> Reading:
-        """Find the terms and compute the formula's features and score for one article."""
-        found = find_hits(self.lexicon, title, body)
+    def read(self, title: str, body: str, text: ArticleText | None = None) -> Reading:
+        """Find the terms and compute the formula's features and score for one article.
+
+        ``text`` is the shared analysis of this title and body, if the caller has it.
+        """
+        found = find_hits(self.lexicon, title, body, text)
         starts = found.starts
         t = tally(found.hits)
         weight_by_sent, labels_by_sent = _actors_by_sentence(t)

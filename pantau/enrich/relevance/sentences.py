@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from pantau.furniture import blank_related_links, may_hold_related_links
+from pantau.enrich.text import ArticleText, lower_same_length
+from pantau.furniture import blank_related_links
+
+__all__ = ["body_for_matching", "lower_same_length", "sentence_starts", "sentence_text"]
 
 # Abbreviations that end in a dot without ending the sentence ("Pj. Bupati", "S.Sos.").
 _ABBREVIATIONS: Final = (
@@ -39,23 +42,17 @@ def _boundary_regex() -> re.Pattern[str]:
 _BOUNDARY: Final = _boundary_regex()
 
 
-def lower_same_length(text: str) -> str:
-    """Lower-case without shifting offsets (a few characters grow when lower-cased)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
-def body_for_matching(body: str) -> str:
+def body_for_matching(body: str, text: ArticleText | None = None) -> str:
     """The body lower-cased, with related-link lines blanked so their headlines do not count.
 
-    Offsets are those of ``body``.
+    Offsets are those of ``body``. ``text`` is the article's shared analysis, if the
+    caller has it (it saves lowering the body again).
     """
-    lowered = lower_same_length(body)
-    if not may_hold_related_links(lowered):
-        return lowered
-    return blank_related_links(lowered)
+    if text is None:
+        text = ArticleText.of("", body)
+    if not text.may_hold_related_links:
+        return text.body_lower_same
+    return blank_related_links(text.body_lower_same)
 
 
 def sentence_starts(body: str) -> tuple[list[int], list[int]]:
