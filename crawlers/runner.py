@@ -114,9 +114,8 @@ def scrapy_settings(settings: Settings, item_pipelines: Mapping[str, int]) -> Sc
 #: crawler makes ~700 fewer Python calls a page (of ~8,100; cProfile of the crawl bench's
 #: no-op crawl, 1,000 pages), about 0.3 ms of its ~3 ms a page.
 FAST_COMPONENTS: dict[str, Any] = {
+    # (RefererMiddleware stays: without it RedirectMiddleware warns at every start.)
     "SPIDER_MIDDLEWARES": {
-        # The Referer header is for the real site's analytics; the mirror has none.
-        "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
         # Only counts depth stats here (no DEPTH_LIMIT is set).
         "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
         # A development aid that warns about copied request meta.

@@ -36,11 +36,11 @@ def test_fast_mode_keeps_the_safety_middlewares_and_the_project_settings() -> No
     assert "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware" in fast["SPIDER_MIDDLEWARES"]
     # The project turns the control port off; a spider's settings must not turn it back on.
     assert "scrapy.extensions.remote_control.RemoteControl" not in fast["EXTENSIONS"]
-    assert "scrapy.spidermiddlewares.referer.RefererMiddleware" not in fast["SPIDER_MIDDLEWARES"]
+    assert "scrapy.spidermiddlewares.depth.DepthMiddleware" not in fast["SPIDER_MIDDLEWARES"]
 
 
 def test_normal_mode_keeps_scrapys_defaults() -> None:
     normal = _components(fast=False)
-    assert "scrapy.spidermiddlewares.referer.RefererMiddleware" in normal["SPIDER_MIDDLEWARES"]
+    assert "scrapy.spidermiddlewares.depth.DepthMiddleware" in normal["SPIDER_MIDDLEWARES"]
     assert "crawlers.politeness.OffsiteRedirectMiddleware" in normal["DOWNLOADER_MIDDLEWARES"]
     assert "scrapy.extensions.remote_control.RemoteControl" not in normal["EXTENSIONS"]
