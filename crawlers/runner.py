@@ -108,6 +108,30 @@ def scrapy_settings(settings: Settings, item_pipelines: Mapping[str, int]) -> Sc
     return s
 
 
+#: Scrapy components a crawl of a local mirror does without (``fast`` only). The offsite and
+#: redirect rules, retries, time-outs, decompression and HTTP error handling stay: they
+#: decide what is fetched and what counts as a page, mirror or not. Without these the
+#: crawler makes ~700 fewer Python calls a page (of ~8,100; cProfile of the crawl bench's
+#: no-op crawl, 1,000 pages), about 0.3 ms of its ~3 ms a page.
+FAST_COMPONENTS: dict[str, Any] = {
+    # (RefererMiddleware stays: without it RedirectMiddleware warns at every start.)
+    "SPIDER_MIDDLEWARES": {
+        # Only counts depth stats here (no DEPTH_LIMIT is set).
+        "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+        # A development aid that warns about copied request meta.
+        "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    },
+    "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+        "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+        "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+    },
+    # Scrapy's own counters (responses, items, finish reason), which only its stats dump at
+    # DEBUG shows; the run report and the metrics count pages (crawlers.outcomes).
+    "EXTENSIONS": {"scrapy.extensions.corestats.CoreStats": None},
+}
+
+
 def _spider_class(spec: SiteSpec, delivery: Delivery, fast: bool) -> type[SiteSpider]:
     spider_cls = spider_for(spec, delivery)
     if fast:
@@ -119,6 +143,10 @@ def _spider_class(spec: SiteSpec, delivery: Delivery, fast: bool) -> type[SiteSp
             # mirror gets the crawler's full concurrency.
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawler_settings.CONCURRENT_REQUESTS,
             "ROBOTSTXT_OBEY": False,
+            # A spider's component dict replaces the project's rather than adding to it, so
+            # the project's own entries (the politeness middlewares, RemoteControl off) are
+            # repeated here under the fast-mode ones.
+            **{key: {**getattr(crawler_settings, key, {}), **off} for key, off in FAST_COMPONENTS.items()},
         }
     return spider_cls
 
