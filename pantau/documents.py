@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pydantic_core
+
 from pantau.geo import region_point
-from pantau.query import indexed_words, stemmed_text
+from pantau.query import indexed_forms
 from pantau.schema import Article
 
 #: Dotted paths of the fields :func:`to_document` adds to the article's own.
@@ -29,14 +31,15 @@ DERIVED_FIELDS = (
 
 def to_document(article: Article, indexed_at: datetime | None = None) -> dict[str, Any]:
     """The document the index holds for ``article``: its contract fields plus :data:`DERIVED_FIELDS`."""
-    doc: dict[str, Any] = article.model_dump(mode="json", exclude_none=True)
+    # The same value as ``article.model_dump(mode="json", exclude_none=True)`` (a unit test
+    # checks), made by pydantic's JSON serializer and parsed back, both in Rust: 0.09 ms
+    # against 0.16 ms an enriched article (~10 KB), measured on the stream_bench corpus.
+    doc: dict[str, Any] = pydantic_core.from_json(article.__pydantic_serializer__.to_json(article, exclude_none=True))
     # What `pantau search` matches (pantau.query.TEXT_FIELDS, STEM_FIELDS): the words as the
     # query language splits them, and their stems (the node has no Indonesian analyzer, so
     # "mengimbau" finds "imbauan" through these). Kibana searches title and body as usual.
-    doc["title_words"] = indexed_words(article.title)
-    doc["body_words"] = indexed_words(article.body)
-    doc["title_stem"] = stemmed_text(article.title)
-    doc["body_stem"] = stemmed_text(article.body)
+    doc["title_words"], doc["title_stem"] = indexed_forms(article.title)
+    doc["body_words"], doc["body_stem"] = indexed_forms(article.body)
     doc["indexed_at"] = (indexed_at or datetime.now(UTC)).isoformat()
     e = article.enrichment
     doc["is_duplicate"] = bool(e and e.dedup.duplicate_of)
@@ -51,6 +54,16 @@ def to_document(article: Article, indexed_at: datetime | None = None) -> dict[st
             f"{group}:{term}" for group, terms in e.relevance.matched.items() for term in terms
         )
     return doc
+
+
+def document_json(article: Article, indexed_at: datetime | None = None) -> bytes:
+    """:func:`to_document` as compact JSON, for a bulk request body.
+
+    ``pydantic_core.to_json`` takes 0.04 ms a document where the Elasticsearch client's
+    ``json.dumps`` takes 0.15 ms (stream_bench corpus); the text differs only in escaping
+    (``\\u2028`` and the like), the parsed value is the same.
+    """
+    return pydantic_core.to_json(to_document(article, indexed_at))
 
 
 def from_document(source: dict[str, Any]) -> Article:
