@@ -14,19 +14,23 @@ if it was not running before).
    derived fields) sent by ``elasticsearch.helpers.streaming_bulk`` into a fresh index with
    the same template, twice (the ratio is given against each).
 
-The CPU time and peak resident memory of every consumer process are reported.
+The CPU time and peak resident memory of every consumer process are reported, and each
+one's CPU per article it processed, read from its own metrics endpoint (start-up excluded).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,24 +124,80 @@ def count(es: Elasticsearch, alias: str) -> int:
     return int(es.count(index=alias)["count"])
 
 
-def run_ours(settings: Settings, n: int, enrich_processes: int, bars: Any) -> tuple[float, list[PeakMemory]]:
-    """Start the consumers, time the index filling up; returns (articles/s, memory samplers)."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ConsumerCpu:
+    """A consumer's CPU per record it processed, from its own /metrics (``PANTAU_METRICS_PORT``).
+
+    Counted from the first sample that shows records processed to the last, so start-up
+    (loading the enrich models, restoring the dedup state, joining the group) is left out
+    and each process is divided by the records it handled itself, not by the whole run's.
+    """
+
+    stage: str
+    port: int
+    first: tuple[float, float] | None = None
+    last: tuple[float, float] | None = None
+
+    def sample(self) -> None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as response:
+                text = response.read().decode()
+        except OSError:
+            return
+        cpu = records = 0.0
+        labels = {f'stage="{self.stage}"', 'outcome="ok"'}
+        for line in text.splitlines():
+            if line.startswith("process_cpu_seconds_total "):
+                cpu = float(line.split()[1])
+            elif line.startswith("pantau_records_total{"):
+                found = set(line[line.index("{") + 1 : line.index("}")].split(","))
+                if labels <= found:
+                    records = float(line.split()[-1])
+        if records <= 0:
+            return
+        if self.first is None:
+            self.first = (cpu, records)
+        self.last = (cpu, records)
+
+    @property
+    def ms_per_record(self) -> float:
+        if self.first is None or self.last is None or self.last[1] <= self.first[1]:
+            return float("nan")
+        return (self.last[0] - self.first[0]) * 1000 / (self.last[1] - self.first[1])
+
+
+def run_ours(
+    settings: Settings, n: int, enrich_processes: int, bars: Any
+) -> tuple[float, list[PeakMemory], list[ConsumerCpu]]:
+    """Start the consumers, time the index filling up; returns (articles/s, memory samplers, CPU meters)."""
     es = connect(settings)
-    env = environment(settings)
     command = [sys.executable, "-m", "pantau.cli", "consume"]
+    stages = ["enrich"] * enrich_processes + ["index"]
+    meters = [ConsumerCpu(stage, free_port()) for stage in stages]
     processes = [
-        subprocess.Popen([*command, "enrich"], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(enrich_processes)
+        subprocess.Popen(
+            [*command, meter.stage],
+            env=environment(settings) | {"PANTAU_METRICS_PORT": str(meter.port)},
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for meter in meters
     ]
-    processes.append(
-        subprocess.Popen([*command, "index"], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    )
     samplers = [PeakMemory(p.pid).__enter__() for p in processes]
     task = bars.add_task("ours: Kafka -> enrich -> index -> ES", total=n)
     first_at: float | None = None
     first_count = 0
     seen = 0
     deadline = time.monotonic() + 3600
+    next_sample = 0.0
     try:
         while seen < n:
             for p in processes:
@@ -149,9 +209,15 @@ def run_ours(settings: Settings, n: int, enrich_processes: int, bars: Any) -> tu
             seen = count(es, settings.index_alias)
             if seen and first_at is None:
                 first_at, first_count = time.monotonic(), seen
+            if time.monotonic() >= next_sample:
+                for meter in meters:
+                    meter.sample()
+                next_sample = time.monotonic() + 1.0
             bars.update(task, completed=seen)
             time.sleep(0.1)
         finished = time.monotonic()
+        for meter in meters:
+            meter.sample()
     finally:
         for p in processes:
             p.terminate()  # SIGTERM: the worker stops after its batch
@@ -160,7 +226,7 @@ def run_ours(settings: Settings, n: int, enrich_processes: int, bars: Any) -> tu
         for sampler in samplers:
             sampler.__exit__(None, None, None)
     assert first_at is not None
-    return (n - first_count) / (finished - first_at), samplers
+    return (n - first_count) / (finished - first_at), samplers, meters
 
 
 def final_documents(settings: Settings, bars: Any) -> list[dict[str, Any]]:
@@ -217,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
             records = build_corpus(args.articles, seed=23)
             bars.update(task, total=1, completed=1)
             produce(settings, records, bars)
-            ours, samplers = run_ours(settings, args.articles, args.enrich_processes, bars)
+            ours, samplers, meters = run_ours(settings, args.articles, args.enrich_processes, bars)
             documents = final_documents(settings, bars)
             limits = Spread()
             for k in (1, 2):
@@ -235,8 +301,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"  ours (Kafka -> enrich -> index -> searchable)  {ours:9,.0f} articles/s")
     print(f"  bare streaming_bulk of the final documents     {limits.text():>9} docs/s")
-    for sampler in samplers:
-        print(f"  consumer: {sampler.text()}")
+    for sampler, meter in zip(samplers, meters, strict=True):
+        print(f"  consumer: {sampler.text()}; {meter.ms_per_record:.2f} ms CPU an article it processed")
     print(
         summary(
             f"stream, {args.articles:,} articles",

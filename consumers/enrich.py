@@ -120,14 +120,32 @@ class EnrichStage:
     def process(self, batch: Sequence[Envelope]) -> list[Rejected]:
         if self.state is not None:
             self.state.catch_up(self.enricher)
+        # Enrich the whole batch first, then send it. Sent one by one between enrichments
+        # (~2 ms each), the records left in linger_ms (20 ms) batches of one or two a
+        # partition, and the producer's sender thread spent ~0.29 ms CPU an article on
+        # per-batch work (a new zstd context, a produce request, callbacks); sent together
+        # they fill a few large batches and it spends ~0.06 ms (3,000 articles, per-thread
+        # CPU). Nothing is committed before every send is acknowledged, as before.
+        records: list[tuple[Envelope, str, bytes, bytes]] = []
+        for envelope in batch:
+            enriched, signature = self.enricher.enrich(envelope.article)
+            # The bytes of ``enriched.to_json().encode()`` and ``signature.model_dump_json().encode()``
+            # (those call the same serializer and decode its bytes), without the round trip
+            # through str: ~0.03 ms of the ~0.07 ms it took an article.
+            records.append(
+                (
+                    envelope,
+                    enriched.id,
+                    enriched.__pydantic_serializer__.to_json(enriched, exclude_none=True),
+                    signature.__pydantic_serializer__.to_json(signature),
+                )
+            )
         rejected: list[Rejected] = []
         futures: list[Any] = []
         owners: list[Envelope] = []
-        for envelope in batch:
-            enriched, signature = self.enricher.enrich(envelope.article)
-            key = enriched.id
+        for envelope, key, value, state in records:
             try:
-                futures.append(self.producer.send(self.topics.enriched, key=key, value=enriched.to_json().encode()))
+                futures.append(self.producer.send(self.topics.enriched, key=key, value=value))
             except KafkaError as exc:
                 if not record_refused(exc):
                     raise
@@ -136,9 +154,7 @@ class EnrichStage:
                 rejected.append(Rejected(envelope, f"enriched record refused by kafka: {exc}"))
                 continue
             owners.append(envelope)
-            futures.append(
-                self.producer.send(self.topics.dedup_state, key=key, value=signature.model_dump_json().encode())
-            )
+            futures.append(self.producer.send(self.topics.dedup_state, key=key, value=state))
             owners.append(envelope)
         sends = wait_for_sends(futures, self.send_timeout, self.interrupt)
         refused_ids = set()

@@ -9,9 +9,10 @@ pass, never dead-lettered, since they say nothing about the documents.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
@@ -19,7 +20,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from consumers.worker import Envelope, Rejected
 from pantau import metrics
-from pantau.documents import to_document
+from pantau.documents import document_json
 
 logger = logging.getLogger(__name__)
 
@@ -55,19 +56,25 @@ class IndexStage:
         #: at the next refresh interval (up to a second later). Full batches (a backlog)
         #: leave refreshing to the interval, which is cheaper per document.
         self.refresh_below = refresh_below
+        # The bulk body is built here as bytes (the client passes bytes through untouched):
+        # its own json.dumps of each document cost 0.15 ms of the stage's ~0.9 ms an article.
+        self._action_head = b'{"index":{"_index":' + json.dumps(alias).encode() + b',"_id":"'
 
     def process(self, batch: Sequence[Envelope]) -> list[Rejected]:
         # Several copies of one article in a batch: the last one wins, as it would in order.
         latest: dict[str, Envelope] = {}
         for envelope in batch:
             latest[envelope.article.id] = envelope
-        operations: list[dict[str, Any]] = []
+        lines: list[bytes] = []
         for envelope in latest.values():
-            operations.append({"index": {"_index": self.alias, "_id": envelope.article.id}})
-            operations.append(to_document(envelope.article))
+            # The id is 32 hex digits (the contract checks), so it needs no JSON escaping.
+            lines.append(self._action_head + envelope.article.id.encode() + b'"}}')
+            lines.append(document_json(envelope.article))
+        lines.append(b"")
         try:
             refresh = self.refresh or len(latest) < self.refresh_below
-            response = self.es.bulk(operations=operations, refresh=refresh)
+            # NDJSON bytes are sent as they are; the client's type says "mappings" only.
+            response = self.es.bulk(operations=b"\n".join(lines), refresh=refresh)  # type: ignore[arg-type]
         except ApiError as exc:
             if exc.meta.status in _AUTH_STATUSES:
                 raise ClusterRefused(f"bulk request: {exc.meta.status} {exc.message}") from exc

@@ -123,6 +123,9 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "client_id": "pantau",
         "acks": "all",
         "enable_idempotence": True,
+        # zstd (the zstandard package is a dependency): kafka-python's gzip runs at level 9,
+        # which cost the enrich consumer's sender thread ~0.28 ms a ~8 KB enriched record
+        # (zstd ~0.02 ms, and smaller); gzip stays as the fallback for an install without it.
         "compression_type": "zstd" if has_zstd() else "gzip",
         "linger_ms": 20,
         "max_request_size": MAX_RECORD_BYTES,
