@@ -159,3 +159,69 @@ def cpu_seconds() -> Iterator[list[float]]:
     started = time.process_time()
     yield out
     out.append(time.process_time() - started)
+
+
+@dataclass
+class CpuCensus:
+    """Where the machine's CPU went between :meth:`start` and :meth:`stop`, by kind of process.
+
+    The benchmarks run everything (engines, consumers, the page server) on one 2-core
+    machine, so "is it CPU-bound, and on what?" is answered by comparing the machine's busy
+    time with what each process spent: every process's CPU is read from psutil at both ends
+    (a process that started or ended in between counts from its first or up to its last
+    sighting), and those given in ``named`` (pid -> label, filled in at any time before the
+    report) are reported by label; other ``java`` processes count as "engines (Kafka,
+    Elasticsearch)", and the rest as "everything else" (the benchmark itself, the system,
+    other work on the machine).
+    """
+
+    named: dict[int, str] = field(default_factory=dict)
+    _before: dict[int, float] = field(default_factory=dict)
+    _after: dict[int, float] = field(default_factory=dict)
+    _kinds: dict[int, str] = field(default_factory=dict)
+    _machine: list[tuple[float, float]] = field(default_factory=list)
+
+    def _read(self, into: dict[int, float]) -> None:
+        for process in psutil.process_iter(["name", "cpu_times"]):
+            times = process.info["cpu_times"]
+            if times is None:
+                continue
+            into[process.pid] = times.user + times.system
+            if process.pid not in self._kinds:
+                java = process.info["name"] == "java"
+                self._kinds[process.pid] = "engines (Kafka, Elasticsearch)" if java else "everything else"
+        total = psutil.cpu_times()
+        self._machine.append((total.user + total.system + total.nice + total.irq + total.softirq, time.monotonic()))
+
+    def start(self) -> None:
+        self._read(self._before)
+
+    def stop(self) -> None:
+        self._read(self._after)
+
+    @property
+    def seconds(self) -> float:
+        """Wall-clock length of the window."""
+        return self._machine[-1][1] - self._machine[0][1]
+
+    def by_kind(self) -> dict[str, float]:
+        """CPU seconds per kind of process in the window, largest first."""
+        spent: dict[str, float] = {}
+        for pid, after in self._after.items():
+            kind = self.named.get(pid, self._kinds[pid])
+            spent[kind] = spent.get(kind, 0.0) + after - self._before.get(pid, 0.0)
+        return dict(sorted(spent.items(), key=lambda item: -item[1]))
+
+    def busy(self) -> float:
+        """The machine's busy CPU seconds in the window (all cores)."""
+        return self._machine[-1][0] - self._machine[0][0]
+
+    def text(self, per: int, unit: str) -> str:
+        """A few lines: the machine's busy share of its cores, then each kind's CPU ms per ``unit``."""
+        cores = psutil.cpu_count() or 1
+        lines = [
+            f"  CPU in the timed window ({self.seconds:.1f} s): the machine's {cores} cores "
+            f"{self.busy() / (self.seconds * cores):.0%} busy, {self.busy() * 1000 / per:.2f} ms per {unit} in all"
+        ]
+        lines += [f"    {kind:<40} {cpu * 1000 / per:6.2f} ms per {unit}" for kind, cpu in self.by_kind().items()]
+        return "\n".join(lines)

@@ -39,7 +39,7 @@ from elasticsearch.helpers import streaming_bulk
 from kafka import KafkaProducer
 
 from benchmarks.corpus import build_corpus
-from benchmarks.measure import PeakMemory, Spread, progress, summary
+from benchmarks.measure import CpuCensus, PeakMemory, Spread, progress, summary
 from infra.kafka_clients import read_topic
 from infra.search_index import connect, ensure_index, index_name
 from infra.stack import Stack
@@ -173,10 +173,20 @@ class ConsumerCpu:
         return (self.last[0] - self.first[0]) * 1000 / (self.last[1] - self.first[1])
 
 
-def run_ours(
-    settings: Settings, n: int, enrich_processes: int, bars: Any
-) -> tuple[float, list[PeakMemory], list[ConsumerCpu]]:
-    """Start the consumers, time the index filling up; returns (articles/s, memory samplers, CPU meters)."""
+@dataclass
+class Ours:
+    """What the run of our consumers measured."""
+
+    rate: float
+    #: articles indexed inside the timed window
+    articles: int
+    samplers: list[PeakMemory]
+    meters: list[ConsumerCpu]
+    census: CpuCensus
+
+
+def run_ours(settings: Settings, n: int, enrich_processes: int, bars: Any) -> Ours:
+    """Start the consumers and time the index filling up, with where the machine's CPU went meanwhile."""
     es = connect(settings)
     command = [sys.executable, "-m", "pantau.cli", "consume"]
     stages = ["enrich"] * enrich_processes + ["index"]
@@ -192,6 +202,8 @@ def run_ours(
         for meter in meters
     ]
     samplers = [PeakMemory(p.pid).__enter__() for p in processes]
+    census = CpuCensus({p.pid: f"{stage} consumer(s)" for p, stage in zip(processes, stages, strict=True)})
+    census.named[os.getpid()] = "the benchmark (counting documents)"
     task = bars.add_task("ours: Kafka -> enrich -> index -> ES", total=n)
     first_at: float | None = None
     first_count = 0
@@ -209,6 +221,7 @@ def run_ours(
             seen = count(es, settings.index_alias)
             if seen and first_at is None:
                 first_at, first_count = time.monotonic(), seen
+                census.start()
             if time.monotonic() >= next_sample:
                 for meter in meters:
                     meter.sample()
@@ -216,6 +229,7 @@ def run_ours(
             bars.update(task, completed=seen)
             time.sleep(0.1)
         finished = time.monotonic()
+        census.stop()
         for meter in meters:
             meter.sample()
     finally:
@@ -226,7 +240,7 @@ def run_ours(
         for sampler in samplers:
             sampler.__exit__(None, None, None)
     assert first_at is not None
-    return (n - first_count) / (finished - first_at), samplers, meters
+    return Ours((n - first_count) / (finished - first_at), n - first_count, samplers, meters, census)
 
 
 def final_documents(settings: Settings, bars: Any) -> list[dict[str, Any]]:
@@ -283,7 +297,8 @@ def main(argv: list[str] | None = None) -> None:
             records = build_corpus(args.articles, seed=23)
             bars.update(task, total=1, completed=1)
             produce(settings, records, bars)
-            ours, samplers, meters = run_ours(settings, args.articles, args.enrich_processes, bars)
+            run = run_ours(settings, args.articles, args.enrich_processes, bars)
+            ours = run.rate
             documents = final_documents(settings, bars)
             limits = Spread()
             for k in (1, 2):
@@ -301,8 +316,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"  ours (Kafka -> enrich -> index -> searchable)  {ours:9,.0f} articles/s")
     print(f"  bare streaming_bulk of the final documents     {limits.text():>9} docs/s")
-    for sampler, meter in zip(samplers, meters, strict=True):
+    for sampler, meter in zip(run.samplers, run.meters, strict=True):
         print(f"  consumer: {sampler.text()}; {meter.ms_per_record:.2f} ms CPU an article it processed")
+    print(run.census.text(run.articles, "article"))
     print(
         summary(
             f"stream, {args.articles:,} articles",
