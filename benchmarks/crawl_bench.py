@@ -33,13 +33,14 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import PeakMemory, Spread, progress, summary
+from benchmarks.measure import CpuCensus, PeakMemory, Spread, progress, summary
 from benchmarks.page_server import PageServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,6 +58,8 @@ class CrawlRun:
     memory: PeakMemory
     #: CPU time (user + system) of the crawl's whole process tree, start-up included.
     cpu_seconds: float
+    #: Where the machine's CPU went while the crawl ran (start-up included).
+    census: CpuCensus
 
     @property
     def rate(self) -> float:
@@ -172,6 +175,14 @@ def _environment(data_dir: Path, pages: int, worker: str = "process") -> dict[st
     return env
 
 
+def _start_at_first_request(
+    census: CpuCensus, server: PageServer, before: float, process: subprocess.Popen[str]
+) -> None:
+    while server.started.value == before and process.poll() is None:
+        time.sleep(0.005)
+    census.start()
+
+
 def run_once(name: str, server: PageServer, pages: int, workdir: Path) -> CrawlRun:
     data_dir = Path(tempfile.mkdtemp(prefix="crawl-", dir=workdir))
     python = sys.executable
@@ -186,10 +197,17 @@ def run_once(name: str, server: PageServer, pages: int, workdir: Path) -> CrawlR
         env = _environment(data_dir, pages, worker="thread" if name == "thread" else "process")
     before = server.started.value
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    census = CpuCensus({server.pid: "page server", os.getpid(): "the benchmark"})
     process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The CPU census covers the same window as the rate: from the crawl's first request.
+    watcher = threading.Thread(target=_start_at_first_request, args=(census, server, before, process), daemon=True)
+    watcher.start()
     with PeakMemory(process.pid) as memory:
         out, err = process.communicate(timeout=1800)
     ended = time.monotonic()
+    watcher.join()
+    census.stop(ended=memory.cpu)
+    census.named.update({pid: label for pid, (label, _peak) in memory.peaks.items()})
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     if process.returncode != 0 or server.started.value == before:
@@ -201,7 +219,7 @@ def run_once(name: str, server: PageServer, pages: int, workdir: Path) -> CrawlR
         done = int(match.group(1)) if match else 0
     if done != pages:
         raise RuntimeError(f"{name} crawl got {done} of {pages} pages: {out[-2000:]} {err[-2000:]}")
-    return CrawlRun(name, ended - server.started.value, done, memory, cpu)
+    return CrawlRun(name, ended - server.started.value, done, memory, cpu, census)
 
 
 LABELS = {
@@ -263,6 +281,9 @@ def main(argv: list[str] | None = None) -> None:
         ratio_text = ratios[kind].text(2, "x") if kind in ratios else "1.00x"
         cpu = Spread([1000 * r.cpu_seconds / r.pages for r in runs[kind]]).text(1)
         print(f"  {LABELS[kind]:44} {rates.text():>20}  {ratio_text:>18}  {cpu:>11}  {runs[kind][-1].memory.text()}")
+    for kind in kinds:
+        print(f"  {LABELS[kind]}, last round:")
+        print(runs[kind][-1].census.text(args.pages, "page"))
     if memory_run is not None:
         print(
             f"  embedded crawl of {args.memory_pages:,} pages: {memory_run.rate:,.0f} pages/s, peak memory "

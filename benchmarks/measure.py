@@ -196,8 +196,14 @@ class CpuCensus:
     def start(self) -> None:
         self._read(self._before)
 
-    def stop(self) -> None:
+    def stop(self, ended: dict[int, float] | None = None) -> None:
+        """End the window; ``ended`` gives the last CPU reading (pid -> seconds) of processes
+        that may have exited before this (a crawl's), which :class:`PeakMemory` sampled."""
         self._read(self._after)
+        for pid, cpu in (ended or {}).items():
+            if pid not in self._after:
+                self._after[pid] = cpu
+                self._kinds.setdefault(pid, "everything else")
 
     @property
     def seconds(self) -> float:
