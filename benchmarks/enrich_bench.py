@@ -26,11 +26,12 @@ from typing import Any
 
 from benchmarks.corpus import build_corpus
 from benchmarks.measure import Spread, pin_to_one_cpu, progress, summary
+from pantau.collector import settle_long_lived_heap
 from pantau.dates import date_flags, dates_in_text
 from pantau.enrich.dedup import DedupIndex
 from pantau.enrich.region import tag_regions
 from pantau.enrich.relevance import default_scorer
-from pantau.enrich.stage import Enricher, freeze_restored_state
+from pantau.enrich.stage import Enricher
 from pantau.schema import DedupSignature, parse_article
 
 TARGET = 500.0
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
 
         rate("replaying it into the measured indexes", replay, signatures)
         del signatures
-        freeze_restored_state()  # as the consumer and the embedded writer do after restoring
+        settle_long_lived_heap()  # as the consumer and the embedded writer do after restoring
 
         def whole(batch: list[str]) -> None:
             for result in enricher.enrich_many([parse_article(record) for record in batch]):

@@ -8,7 +8,6 @@ answer or it is told to stop. In ``--until-idle`` mode (a batch job) it gives up
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import threading
@@ -35,6 +34,7 @@ from consumers.worker import Stage, Worker
 from infra.kafka_clients import close_producer, is_outage, make_consumer, make_producer, read_topic
 from infra.search_index import connect, ensure_index
 from infra.topics import topic_names
+from pantau.collector import settle_long_lived_heap
 from pantau.config import Settings
 from pantau.schema import DeadLetter
 
@@ -99,13 +99,12 @@ def build_worker(
             # Imported here: the enrich core takes seconds to import, which an index consumer
             # (restarting after a crash, say) need not wait for.
             from consumers.enrich import DedupStateFollower, EnrichStage
-            from pantau.enrich.stage import Enricher, freeze_restored_state
+            from pantau.enrich.stage import Enricher
 
             enricher = Enricher()
             follower = DedupStateFollower(settings, topics.dedup_state)
             resources.append(follower)
             follower.restore(enricher)
-            freeze_restored_state()
             delivery_s = settings.producer_delivery_timeout_ms / 1000
             stage = EnrichStage(enricher, producer, topics, follower, send_timeout=delivery_s + 5.0)
             source = topics.raw
@@ -180,27 +179,6 @@ def start_worker(
     return built
 
 
-#: Allocations between young-generation collections (CPython's default is 700).
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_collector() -> None:
-    """Set the cyclic garbage collector up for a long-running consumer process.
-
-    Everything alive after start-up (modules, schemas, clients, the stemmer's dictionary,
-    the enrich models) is frozen out of collections, and young collections run every
-    10,000 allocations instead of 700. A batch's records live for the whole batch, so with
-    the defaults each one was traversed by dozens of collections, and the full ones walked
-    the start-up heap too: the index consumer spent 0.15-0.18 ms an article collecting,
-    0.05-0.07 ms after this (5,000 articles, gc.callbacks timing); the enrich consumer
-    0.012 -> 0.002 ms. Garbage here is freed by reference counting almost entirely, so
-    collecting less often costs no memory to speak of.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-
-
 def run_consumer(
     stage_name: str,
     settings: Settings,
@@ -215,7 +193,9 @@ def run_consumer(
     if started is None:
         return 0
     worker, resources = started
-    tune_collector()
+    # Start-up is done (models loaded, dedup state restored): the heap that lives as long as
+    # the process leaves the collector's walks.
+    settle_long_lived_heap()
     logger.info("consumer started", extra={"stage": stage_name, "group": worker.group})
     try:
         return worker.run(idle_timeout=idle_timeout)

@@ -29,6 +29,7 @@ from crawlers.ledger import Ledger
 from crawlers.outcomes import SiteTally
 from crawlers.sitespec import SiteSpec
 from crawlers.spiders.site import SiteSpider, Window, spider_for
+from pantau.collector import settle_long_lived_heap
 from pantau.config import Settings
 from pantau.crawlstate import CrawlState
 from pantau.delivery import Delivery
@@ -237,6 +238,9 @@ def crawl(
     try:
         for spec in specs:
             runs.start(spec)
+        # Scrapy, the site specs and the crawl state are loaded: what lives as long as the
+        # crawl leaves the collector's walks (0.1 ms a page went to collections before).
+        settle_long_lived_heap()
         process.start()
     finally:
         delivery.close()
@@ -302,6 +306,7 @@ def watch(
     process.on_signal = stop
     for spec in specs:
         reactor.callWhenRunning(schedule, spec)
+    settle_long_lived_heap()  # as in crawl(): a watch lives for days
     try:
         process.start(stop_after_crawl=False)
     finally:

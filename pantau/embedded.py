@@ -53,8 +53,9 @@ from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
 from pantau import metrics
+from pantau.collector import settle_long_lived_heap
 from pantau.delivery import dead_letter
-from pantau.enrich.stage import Enricher, freeze_restored_state
+from pantau.enrich.stage import Enricher
 from pantau.logs import setup_logging
 from pantau.schema import Article, DeadLetter, SchemaError, parse_article
 from pantau.store import Store
@@ -277,7 +278,7 @@ def _write_loop(config: _Writer) -> None:
     store = Store(store_path)
     enricher = Enricher()
     restored = enricher.restore(store.signatures())
-    freeze_restored_state()
+    settle_long_lived_heap()
     logger.info("dedup state restored", extra={"signatures": restored, "store": str(store_path)})
     writer = _BatchWriter(store, enricher, config.hooks)
     writer.replay_spool(spool_path)

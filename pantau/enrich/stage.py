@@ -8,7 +8,6 @@ signatures is the caller's job (SQLite or a compacted topic), so this stays pure
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -127,13 +126,3 @@ class _Work:
             date=DateCheck.model_construct(flags=self.flags, from_text=self.from_text),
         )
         return self.dated.with_enrichment(enrichment), self.signature
-
-
-def freeze_restored_state() -> None:
-    """Move everything alive now (the restored dedup index above all) out of the cyclic collector.
-
-    Call once after restoring: the index lives as long as the process, and full collections
-    would otherwise walk its hundreds of thousands of objects again and again.
-    """
-    gc.collect()
-    gc.freeze()
