@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,7 +166,50 @@ class CrawlState:
         return self._seen_row(self.db.execute(query, (site, article_id)).fetchone())
 
     def seen_urls(self, site: str) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT url FROM seen WHERE site = ?", (site,))}
+        """The URL keys not to fetch again: all seen, except those :meth:`refetch_articles` reopened."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT url FROM seen WHERE site = ? AND NOT (outcome = 'delivered' AND content_hash IS NULL)", (site,)
+            )
+        }
+
+    def delivered_articles(self) -> dict[tuple[str, str], int]:
+        """(site, article id) -> the newest version marked delivered, over every site, in one query."""
+        rows = self.db.execute(
+            "SELECT site, article_id, max(version) FROM seen WHERE outcome = 'delivered' AND article_id IS NOT NULL "
+            "GROUP BY site, article_id"
+        )
+        return {(site, article_id): int(version) for site, article_id, version in rows}
+
+    def refetch_articles(self, lost: Mapping[tuple[str, str], int]) -> None:
+        """Mark articles delivered but never stored as to be fetched again, and commit at once.
+
+        ``lost`` maps (site, article id) to the version the store holds (0: none). With none,
+        the article's URLs are forgotten: the next crawl finds them new. With an older
+        version, the URLs are kept at that version with no content hash: :meth:`seen_urls`
+        leaves them out (so they are fetched), and the changed content then gets the next
+        version, the one that was lost. Their publications are forgotten too, and every
+        feed and sitemap validator: a feed that answers 304 would not list the URLs again
+        (which feed listed a page is not recorded, so all are asked in full once).
+        """
+        for (site, article_id), stored in lost.items():
+            if stored:
+                self.db.execute(
+                    "UPDATE seen SET version = ?, content_hash = NULL WHERE site = ? AND article_id = ? "
+                    "AND outcome = 'delivered'",
+                    (stored, site, article_id),
+                )
+            else:
+                self.db.execute(
+                    "DELETE FROM seen WHERE site = ? AND article_id = ? AND outcome = 'delivered'", (site, article_id)
+                )
+            self.db.execute(
+                "DELETE FROM published WHERE site = ? AND article_id = ? AND version > ?", (site, article_id, stored)
+            )
+        if lost:
+            self.db.execute("DELETE FROM validators")
+        self.flush()
 
     def mark(
         self,

@@ -69,6 +69,8 @@ WorkerKind = Literal["process", "thread"]
 QUEUE_SIZE: Final = 512
 #: Records per SQLite transaction at most (fewer when the queue holds fewer).
 BATCH_SIZE: Final = 200
+#: The spool file in the spool folder (a writer replaying it renames it ``replaying-<ns>-embedded.jsonl``).
+SPOOL_NAME: Final = "embedded.jsonl"
 #: How long :meth:`EmbeddedDelivery.close` waits for the writer to store what is queued.
 CLOSE_TIMEOUT: Final = 300.0
 
@@ -103,7 +105,7 @@ class EmbeddedDelivery:
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self.store_path = store_path
-        self.spool_path = spool_dir / "embedded.jsonl"
+        self.spool_path = spool_dir / SPOOL_NAME
         self.kind = worker
         self.published = 0
         self._sequence = 0
@@ -243,6 +245,36 @@ class EmbeddedDelivery:
         metrics.RECORDS.labels(stage="embedded", outcome="spooled").inc(len(records))
 
 
+def spool_files(spool_dir: Path) -> list[Path]:
+    """The embedded spool's files: the one being appended to, and any a writer was replaying."""
+    return [spool_dir / SPOOL_NAME, *sorted(spool_dir.glob(f"replaying-*-{SPOOL_NAME}"))]
+
+
+def spooled_articles(spool_dir: Path) -> dict[str, int]:
+    """Article id -> the newest version waiting in the embedded spool (the next writer stores these first)."""
+    waiting: dict[str, int] = {}
+    for path in spool_files(spool_dir):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:  # not there, or a writer left running stored it meanwhile
+            continue
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                if data["kind"] != _ARTICLE:
+                    continue
+                article = json.loads(data["value"])
+                article_id, version = str(article["id"]), int(article.get("version", 1))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                # Unreadable (a line torn by a crash): not counted as waiting, so a crawl
+                # state reconciliation has its page fetched again rather than trusting it.
+                continue
+            waiting[article_id] = max(version, waiting.get(article_id, 0))
+    return waiting
+
+
 # --- the writer ---------------------------------------------------------------------------
 
 
@@ -344,10 +376,14 @@ class _BatchWriter:
         # The whole batch through each part in turn (Enricher.enrich_many): ~0.3-1 ms an
         # article less than one by one (benchmarks/enrich_bench.py); an enrichment bug in
         # one article comes back in its place and must not lose the page or stop the crawl.
-        for payload, result in zip(payloads, self.enricher.enrich_many(parsed), strict=True):
+        for payload, article_in, result in zip(payloads, parsed, self.enricher.enrich_many(parsed), strict=True):
             if isinstance(result, Exception):
                 logger.error("enrichment failed", exc_info=result, extra={"error": repr(result)})
-                letters.append(dead_letter("enrich", f"enrichment failed: {result!r}", payload))
+                # With its id: the crawl state reconciliation (pantau.reconcile) counts the
+                # page as accounted for rather than fetching it again at every crawl.
+                letters.append(
+                    dead_letter("enrich", f"enrichment failed: {result!r}", payload, article_id=article_in.id)
+                )
                 continue
             article, signature = result
             enriched.append(article)
