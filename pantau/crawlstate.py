@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,8 +182,17 @@ class CrawlState:
         )
         return {(site, article_id): int(version) for site, article_id, version in rows}
 
-    def refetch_articles(self, lost: Mapping[tuple[str, str], int]) -> None:
-        """Mark articles delivered but never stored as to be fetched again, and commit at once.
+    def dead_lettered_articles(self) -> set[tuple[str, str]]:
+        """(site, article id) of the URLs last dead-lettered by the crawler, in one query."""
+        rows = self.db.execute(
+            "SELECT DISTINCT site, article_id FROM seen WHERE outcome = 'dead_letter' AND article_id IS NOT NULL"
+        )
+        return {(site, article_id) for site, article_id in rows}
+
+    def refetch_articles(
+        self, lost: Mapping[tuple[str, str], int], lost_letters: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        """Mark articles delivered but never stored (or dead letters never stored) as to be fetched again; commit.
 
         ``lost`` maps (site, article id) to the version the store holds (0: none). With none,
         the article's URLs are forgotten: the next crawl finds them new. With an older
@@ -192,7 +201,14 @@ class CrawlState:
         version, the one that was lost. Their publications are forgotten too, and every
         feed and sitemap validator: a feed that answers 304 would not list the URLs again
         (which feed listed a page is not recorded, so all are asked in full once).
+        ``lost_letters``: (site, article id) whose dead letter the store lacks; their URLs are
+        forgotten, so the page is fetched and dead-lettered (or delivered, if it was fixed) again.
         """
+        letters = list(lost_letters)
+        for site, article_id in letters:  # its dead letter was never stored: dead-letter the page again
+            self.db.execute(
+                "DELETE FROM seen WHERE site = ? AND article_id = ? AND outcome = 'dead_letter'", (site, article_id)
+            )
         for (site, article_id), stored in lost.items():
             if stored:
                 self.db.execute(
@@ -207,7 +223,7 @@ class CrawlState:
             self.db.execute(
                 "DELETE FROM published WHERE site = ? AND article_id = ? AND version > ?", (site, article_id, stored)
             )
-        if lost:
+        if lost or letters:
             self.db.execute("DELETE FROM validators")
         self.flush()
 

@@ -250,9 +250,19 @@ def spool_files(spool_dir: Path) -> list[Path]:
     return [spool_dir / SPOOL_NAME, *sorted(spool_dir.glob(f"replaying-*-{SPOOL_NAME}"))]
 
 
-def spooled_articles(spool_dir: Path) -> dict[str, int]:
-    """Article id -> the newest version waiting in the embedded spool (the next writer stores these first)."""
-    waiting: dict[str, int] = {}
+@dataclass(frozen=True)
+class Spooled:
+    """What waits in the embedded spool (the next writer stores it before anything else)."""
+
+    #: Article id -> the newest version spooled.
+    articles: dict[str, int]
+    #: Article ids of the spooled dead letters that carry one.
+    dead_letters: set[str]
+
+
+def spooled(spool_dir: Path) -> Spooled:
+    """Read the embedded spool's files for the ids (and versions) they hold."""
+    waiting = Spooled({}, set())
     for path in spool_files(spool_dir):
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
@@ -263,15 +273,17 @@ def spooled_articles(spool_dir: Path) -> dict[str, int]:
                 continue
             try:
                 data = json.loads(line)
-                if data["kind"] != _ARTICLE:
+                record = json.loads(data["value"])
+                if data["kind"] == _DEAD_LETTER:
+                    if record.get("article_id"):
+                        waiting.dead_letters.add(str(record["article_id"]))
                     continue
-                article = json.loads(data["value"])
-                article_id, version = str(article["id"]), int(article.get("version", 1))
+                article_id, version = str(record["id"]), int(record.get("version", 1))
             except (ValueError, KeyError, TypeError, AttributeError):
                 # Unreadable (a line torn by a crash): not counted as waiting, so a crawl
                 # state reconciliation has its page fetched again rather than trusting it.
                 continue
-            waiting[article_id] = max(version, waiting.get(article_id, 0))
+            waiting.articles[article_id] = max(version, waiting.articles.get(article_id, 0))
     return waiting
 
 

@@ -13,7 +13,7 @@ from pantau.crawlstate import CrawlState
 from pantau.delivery import dead_letter
 from pantau.embedded import SPOOL_NAME
 from pantau.reconcile import reconcile
-from pantau.schema import Article
+from pantau.schema import Article, DeadLetter
 from pantau.store import Store
 
 NOW = datetime(2024, 10, 10, 3, 0, tzinfo=UTC)
@@ -105,3 +105,25 @@ def test_the_writer_dead_letters_a_failed_enrichment_with_the_article_id(tmp_pat
     _BatchWriter(store, Enricher(scorer=Broken()), ()).write([("article", page(7).to_json())])  # type: ignore[arg-type]
     assert store.count() == 0
     assert store.dead_lettered_ids() == {page(7).id}
+
+
+def test_a_page_whose_dead_letter_was_never_stored_is_fetched_again(tmp_path: Path) -> None:
+    state = CrawlState(tmp_path / "crawl.sqlite3")
+    store = Store(tmp_path / "pantau.sqlite3")
+    spool = tmp_path / "spool"
+    ledger = Ledger("x", state)
+    for n in range(3):  # the crawler dead-letters three pages (the schema refused them)
+        ledger.dead_lettered(url(n), None, "schema: body: must not be blank", page(n).id)
+
+    def letter(n: int) -> DeadLetter:
+        return dead_letter("crawl", "schema: body: must not be blank", "{}", source=url(n), article_id=page(n).id)
+
+    store.add_dead_letter(letter(0))  # stored
+    spool.mkdir()
+    record = {"kind": "dead_letter", "value": letter(1).model_dump_json()}
+    (spool / SPOOL_NAME).write_text(json.dumps(record) + "\n", encoding="utf-8")  # waiting in the spool
+    # page 2: its letter is nowhere.
+
+    result = reconcile(state, store, spool)
+    assert result.lost_letters == {"x": 1} and result.lost == {} and "dead-lettered (1)" in result.summary()
+    assert [n for n in range(3) if Ledger("x", state).wants(Found(url(n)))] == [2]
