@@ -13,7 +13,8 @@ articles), so that a restarted crawler:
 
 Writes are batched (a commit every :data:`COMMIT_EVERY` marks and at :meth:`CrawlState.flush`):
 a crash loses at most that many marks, and the only cost is fetching those pages again,
-which gives the same ids.
+which gives the same ids. The opposite, a mark committed for a record that never arrived,
+is what :mod:`pantau.reconcile` undoes in embedded mode (:meth:`CrawlState.refetch_articles`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,11 @@ Nothing is lost when the crawl stops:
   dies or does not finish in time, those records go to a spool file
   (``<data_dir>/spool/embedded.jsonl``) and the next writer stores them before anything
   else;
-- if the parent dies, the writer still stores what it already received, then exits.
+- if the parent dies, the writer still stores what it already received, then exits;
+- if both die at once (SIGKILL of the process group, the OOM killer, a power cut), what was
+  queued is gone, although the crawl state may already say it was delivered: the next
+  embedded crawl reconciles the crawl state with the store and this spool before its writer
+  starts, and fetches those pages again (:mod:`pantau.reconcile`).
 
 Replays are harmless: the store upserts by article id and the dedup index keeps the
 decision made the first time.
