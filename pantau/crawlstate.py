@@ -13,7 +13,8 @@ articles), so that a restarted crawler:
 
 Writes are batched (a commit every :data:`COMMIT_EVERY` marks and at :meth:`CrawlState.flush`):
 a crash loses at most that many marks, and the only cost is fetching those pages again,
-which gives the same ids.
+which gives the same ids. The opposite, a mark committed for a record that never arrived,
+is what :mod:`pantau.reconcile` undoes in embedded mode (:meth:`CrawlState.refetch_articles`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,7 +167,66 @@ class CrawlState:
         return self._seen_row(self.db.execute(query, (site, article_id)).fetchone())
 
     def seen_urls(self, site: str) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT url FROM seen WHERE site = ?", (site,))}
+        """The URL keys not to fetch again: all seen, except those :meth:`refetch_articles` reopened."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT url FROM seen WHERE site = ? AND NOT (outcome = 'delivered' AND content_hash IS NULL)", (site,)
+            )
+        }
+
+    def delivered_articles(self) -> dict[tuple[str, str], int]:
+        """(site, article id) -> the newest version marked delivered, over every site, in one query."""
+        rows = self.db.execute(
+            "SELECT site, article_id, max(version) FROM seen WHERE outcome = 'delivered' AND article_id IS NOT NULL "
+            "GROUP BY site, article_id"
+        )
+        return {(site, article_id): int(version) for site, article_id, version in rows}
+
+    def dead_lettered_articles(self) -> set[tuple[str, str]]:
+        """(site, article id) of the URLs last dead-lettered by the crawler, in one query."""
+        rows = self.db.execute(
+            "SELECT DISTINCT site, article_id FROM seen WHERE outcome = 'dead_letter' AND article_id IS NOT NULL"
+        )
+        return {(site, article_id) for site, article_id in rows}
+
+    def refetch_articles(
+        self, lost: Mapping[tuple[str, str], int], lost_letters: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        """Mark articles delivered but never stored (or dead letters never stored) as to be fetched again; commit.
+
+        ``lost`` maps (site, article id) to the version the store holds (0: none). With none,
+        the article's URLs are forgotten: the next crawl finds them new. With an older
+        version, the URLs are kept at that version with no content hash: :meth:`seen_urls`
+        leaves them out (so they are fetched), and the changed content then gets the next
+        version, the one that was lost. Their publications are forgotten too, and every
+        feed and sitemap validator: a feed that answers 304 would not list the URLs again
+        (which feed listed a page is not recorded, so all are asked in full once).
+        ``lost_letters``: (site, article id) whose dead letter the store lacks; their URLs are
+        forgotten, so the page is fetched and dead-lettered (or delivered, if it was fixed) again.
+        """
+        letters = list(lost_letters)
+        for site, article_id in letters:  # its dead letter was never stored: dead-letter the page again
+            self.db.execute(
+                "DELETE FROM seen WHERE site = ? AND article_id = ? AND outcome = 'dead_letter'", (site, article_id)
+            )
+        for (site, article_id), stored in lost.items():
+            if stored:
+                self.db.execute(
+                    "UPDATE seen SET version = ?, content_hash = NULL WHERE site = ? AND article_id = ? "
+                    "AND outcome = 'delivered'",
+                    (stored, site, article_id),
+                )
+            else:
+                self.db.execute(
+                    "DELETE FROM seen WHERE site = ? AND article_id = ? AND outcome = 'delivered'", (site, article_id)
+                )
+            self.db.execute(
+                "DELETE FROM published WHERE site = ? AND article_id = ? AND version > ?", (site, article_id, stored)
+            )
+        if lost or letters:
+            self.db.execute("DELETE FROM validators")
+        self.flush()
 
     def mark(
         self,

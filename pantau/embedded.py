@@ -22,7 +22,11 @@ Nothing is lost when the crawl stops:
   dies or does not finish in time, those records go to a spool file
   (``<data_dir>/spool/embedded.jsonl``) and the next writer stores them before anything
   else;
-- if the parent dies, the writer still stores what it already received, then exits.
+- if the parent dies, the writer still stores what it already received, then exits;
+- if both die at once (SIGKILL of the process group, the OOM killer, a power cut), what was
+  queued is gone, although the crawl state may already say it was delivered: the next
+  embedded crawl reconciles the crawl state with the store and this spool before its writer
+  starts, and fetches those pages again (:mod:`pantau.reconcile`).
 
 Replays are harmless: the store upserts by article id and the dedup index keeps the
 decision made the first time.
@@ -70,6 +74,8 @@ WorkerKind = Literal["process", "thread"]
 QUEUE_SIZE: Final = 512
 #: Records per SQLite transaction at most (fewer when the queue holds fewer).
 BATCH_SIZE: Final = 200
+#: The spool file in the spool folder (a writer replaying it renames it ``replaying-<ns>-embedded.jsonl``).
+SPOOL_NAME: Final = "embedded.jsonl"
 #: How long :meth:`EmbeddedDelivery.close` waits for the writer to store what is queued.
 CLOSE_TIMEOUT: Final = 300.0
 
@@ -104,7 +110,7 @@ class EmbeddedDelivery:
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self.store_path = store_path
-        self.spool_path = spool_dir / "embedded.jsonl"
+        self.spool_path = spool_dir / SPOOL_NAME
         self.kind = worker
         self.published = 0
         self._sequence = 0
@@ -244,6 +250,48 @@ class EmbeddedDelivery:
         metrics.RECORDS.labels(stage="embedded", outcome="spooled").inc(len(records))
 
 
+def spool_files(spool_dir: Path) -> list[Path]:
+    """The embedded spool's files: the one being appended to, and any a writer was replaying."""
+    return [spool_dir / SPOOL_NAME, *sorted(spool_dir.glob(f"replaying-*-{SPOOL_NAME}"))]
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """What waits in the embedded spool (the next writer stores it before anything else)."""
+
+    #: Article id -> the newest version spooled.
+    articles: dict[str, int]
+    #: Article ids of the spooled dead letters that carry one.
+    dead_letters: set[str]
+
+
+def spooled(spool_dir: Path) -> Spooled:
+    """Read the embedded spool's files for the ids (and versions) they hold."""
+    waiting = Spooled({}, set())
+    for path in spool_files(spool_dir):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:  # not there, or a writer left running stored it meanwhile
+            continue
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                record = json.loads(data["value"])
+                if data["kind"] == _DEAD_LETTER:
+                    if record.get("article_id"):
+                        waiting.dead_letters.add(str(record["article_id"]))
+                    continue
+                article_id, version = str(record["id"]), int(record.get("version", 1))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                # Unreadable (a line torn by a crash): not counted as waiting, so a crawl
+                # state reconciliation has its page fetched again rather than trusting it.
+                continue
+            waiting.articles[article_id] = max(version, waiting.articles.get(article_id, 0))
+    return waiting
+
+
 # --- the writer ---------------------------------------------------------------------------
 
 
@@ -345,10 +393,14 @@ class _BatchWriter:
         # The whole batch through each part in turn (Enricher.enrich_many): ~0.3-1 ms an
         # article less than one by one (benchmarks/enrich_bench.py); an enrichment bug in
         # one article comes back in its place and must not lose the page or stop the crawl.
-        for payload, result in zip(payloads, self.enricher.enrich_many(parsed), strict=True):
+        for payload, article_in, result in zip(payloads, parsed, self.enricher.enrich_many(parsed), strict=True):
             if isinstance(result, Exception):
                 logger.error("enrichment failed", exc_info=result, extra={"error": repr(result)})
-                letters.append(dead_letter("enrich", f"enrichment failed: {result!r}", payload))
+                # With its id: the crawl state reconciliation (pantau.reconcile) counts the
+                # page as accounted for rather than fetching it again at every crawl.
+                letters.append(
+                    dead_letter("enrich", f"enrichment failed: {result!r}", payload, article_id=article_in.id)
+                )
                 continue
             article, signature = result
             enriched.append(article)

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 #: ``PRAGMA user_version`` of the current layout. 0: the first layout (the article JSON in
 #: the articles table, a full-text table of title and body only), rebuilt on open.
 LAYOUT_VERSION = 2
+#: Ids bound in one ``IN (...)`` query (SQLite allows 32,766 variables; fewer keeps statements small).
+_IDS_PER_QUERY = 500
 
 _SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -260,6 +262,42 @@ class Store:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    # --- what the store holds, for reconciling the crawl state with it ---------------
+
+    def article_ids(self) -> set[str]:
+        """Every stored article id (read from the id index alone: no document is parsed)."""
+        return {row[0] for row in self.db.execute("SELECT id FROM articles")}
+
+    def versions(self, article_ids: Iterable[str]) -> dict[str, int]:
+        """The stored version of those of ``article_ids`` that are stored.
+
+        The version is read from each article's document, so only the ids asked about are
+        parsed (a crawl state reconciliation asks about the few updated articles only).
+        """
+        ids = list(article_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            rows = self.db.execute(
+                "SELECT a.id, coalesce(json_extract(d.doc, '$.version'), 1) FROM articles a "
+                f"JOIN article_docs d ON d.seq = a.seq WHERE a.id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((article_id, int(version)) for article_id, version in rows)
+        return found
+
+    def dead_lettered_ids(self) -> set[str]:
+        """Ids of the articles the writer dead-lettered instead of storing (they are accounted for).
+
+        The letter's ``article_id``, or for a letter written without one the id inside its
+        original (the article JSON the writer received).
+        """
+        rows = self.db.execute(
+            "SELECT coalesce(json_extract(doc, '$.article_id'), CASE WHEN json_valid(json_extract(doc, '$.original')) "
+            "THEN json_extract(json_extract(doc, '$.original'), '$.id') END) FROM dead_letters"
+        )
+        return {row[0] for row in rows if isinstance(row[0], str)}
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
         with self.transaction():

@@ -8,13 +8,16 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pantau.cli import wiring
 from pantau.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_SPOOLED, UsageError
 from pantau.config import Settings
 from pantau.search.request import SearchQuery
+
+if TYPE_CHECKING:
+    from pantau.reconcile import Reconciled
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +109,7 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     options = _options(args, [s.name for s in specs])
     if not settings.crawl_contact:
         logger.warning("no crawl contact set: PANTAU_CRAWL_CONTACT lets site owners reach whoever runs the crawler")
+    reconciled = _reconcile(settings)
     if args.watch:
         from crawlers.runner import watch
 
@@ -114,6 +118,8 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
             print(f"[{stamp}] {tally.summary()}\n    next crawl in {wait:.0f} s", flush=True)
 
         print(f"Watching {len(specs)} site(s) in {settings.mode} mode; SIGTERM or Ctrl-C stops.", flush=True)
+        if reconciled is not None and reconciled.total:
+            print(reconciled.summary(), flush=True)
         watch(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, options, report=report)
         print("Stopped.", flush=True)
         return EXIT_OK
@@ -127,6 +133,8 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Crawled {len(tallies)} site(s) in {settings.mode} mode:")
     for tally in tallies:
         print("  " + tally.summary())
+    if reconciled is not None and reconciled.total:
+        print("  " + reconciled.summary())
     # Only a Kafka delivery has a summary; its module (kafka-python) takes ~0.3 s to import.
     spooled = _kafka_summary(delivery) if settings.mode == "kafka" else 0
     if settings.mode == "embedded":
@@ -137,6 +145,27 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     if any(t.failed for t in tallies):
         return EXIT_FAILED
     return EXIT_SPOOLED if spooled else EXIT_OK
+
+
+def _reconcile(settings: Settings) -> Reconciled | None:
+    """Embedded mode: hand back to the crawler what it marked delivered and the store lacks.
+
+    Before the writer starts, so that what it replays from the spool is still counted as
+    waiting there (see :mod:`pantau.reconcile`); Kafka mode has no store to compare with.
+    """
+    if settings.mode != "embedded":
+        return None
+    from pantau.crawlstate import CrawlState
+    from pantau.reconcile import reconcile
+    from pantau.store import Store
+
+    state = CrawlState.in_data_dir(settings.data_dir)
+    store = Store(settings.store_path)
+    try:
+        return reconcile(state, store, settings.spool_dir)
+    finally:
+        store.close()
+        state.close()
 
 
 def _kafka_summary(delivery: Any) -> int:

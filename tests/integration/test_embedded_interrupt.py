@@ -21,14 +21,14 @@ from tests.conftest import REPO, settings_env
 PAGES = 1500
 
 
-def large_site(folder: Path) -> None:
-    """A Memorandum mirror of ``PAGES`` article pages (copies of a saved page under new URLs), one feed."""
+def large_site(folder: Path, pages: int = PAGES) -> None:
+    """A Memorandum mirror of ``pages`` article pages (copies of a saved page under new URLs), one feed."""
     saved = (FIXTURES_DIR / "memorandum" / "article-jember.html").read_text(encoding="utf-8")
     site = folder / "memorandum"
     site.mkdir(parents=True)
     routes: dict[str, dict[str, str]] = {"/rss": {"file": "rss.xml", "content_type": "application/rss+xml"}}
     items = []
-    for n in range(PAGES):
+    for n in range(pages):
         number = 300_000 + n
         path = f"/read/{number}/berita-{number}"
         # A canonical URL of its own per page (the saved page's would give every copy one id).
