@@ -12,8 +12,8 @@ Every record handed to :class:`KafkaDelivery` ends in exactly one of three place
   later replay. The dead letter carries the original, cut to fit if need be.
 
 Nothing waits without a bound: ``send`` blocks at most ``max_block_ms``; outstanding sends
-are collected every few records and waited for (every :data:`SETTLE_EVERY` records and at
-close) for at most the delivery timeout plus a margin. A producer that has not delivered
+are collected every few records and waited for (every :data:`SETTLE_EVERY` records, before
+each commit of the crawl state, :meth:`KafkaDelivery.settle`, and at close) for at most the delivery timeout plus a margin. A producer that has not delivered
 by then is closed (its unacknowledged records fail and are spooled) and a new one is made
 when Kafka answers again, so the crawler never hangs on a wedged client. Duplicates can
 appear only where a record's fate was unknown (in flight when the producer was given up,
@@ -168,12 +168,14 @@ class KafkaDelivery:
 
     def close(self) -> None:
         """Settle every outstanding send, replay the spool if Kafka is there, and close."""
-        self._settle(self.settle_timeout)
+        # settle(), not one _settle(): a record refused now adds its dead letter, which must
+        # be settled (and counted) too, not left to the producer's close.
+        self.settle()
         if self.producer is None and (self.counts.spooled or self.spool.pending()):
             self._reconnect(force=True)
         if self.producer is not None and self.spool.pending():
             self.replay_spool()
-            self._settle(self.settle_timeout)
+            self.settle()
         if self.producer is not None:
             close_producer(self.producer, timeout=10)
             self.producer = None
