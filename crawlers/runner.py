@@ -166,6 +166,8 @@ class _Runs:
         self.classes: dict[str, type[SiteSpider]] = {}
         self.specs: dict[str, SiteSpec] = {}
         self.tallies: list[SiteTally] = []
+        #: A site's crawl itself broke (its scheduled pages were dropped).
+        self.broken = False
 
     def start(self, spec: SiteSpec) -> Any:
         if spec.name not in self.classes:
@@ -187,6 +189,7 @@ class _Runs:
 
     def _finished(self, result: Any, ledger: Ledger) -> SiteTally:
         if hasattr(result, "getErrorMessage"):  # a Failure: the crawl itself broke
+            self.broken = True
             ledger.tally.other_failure("crawl", "crawler_error", result.getErrorMessage())
             logger.error("crawl failed", extra={"site": ledger.site, "error": result.getErrorMessage()})
         ledger.close()
@@ -213,44 +216,11 @@ class _Runs:
         )
 
 
-def crawl(
-    settings: Settings,
-    specs: list[SiteSpec],
-    delivery: Delivery,
-    item_pipelines: Mapping[str, int],
-    options: CrawlOptions | None = None,
-) -> list[SiteTally]:
-    """Crawl each site once (discover, fetch, extract, then the item pipelines). Blocks until all finish.
+class _SignalledProcess(CrawlerProcess):
+    """A crawler process that says when a signal arrives.
 
-    ``item_pipelines`` is Scrapy's ``ITEM_PIPELINES`` (dotted path to order), given by the
-    caller so that this package does not depend on the pipelines.
+    The watch loop then stops scheduling; a crawl stopped so did not end normally.
     """
-    opts = options or CrawlOptions()
-    logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
-    process = CrawlerProcess(scrapy_settings(settings, item_pipelines))
-    # Scrapy lowers the root logger to NOTSET when it leaves handlers to us; at DEBUG it
-    # would build a record (with the whole item) for every page.
-    logging.getLogger().setLevel(settings.log_level)
-    logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
-    quiet_download_tracebacks()
-    state = CrawlState.in_data_dir(settings.data_dir)
-    runs = _Runs(process, settings, delivery, state, opts)
-    try:
-        for spec in specs:
-            runs.start(spec)
-        # Scrapy, the site specs and the crawl state are loaded: what lives as long as the
-        # crawl leaves the collector's walks (0.1 ms a page went to collections before).
-        settle_long_lived_heap()
-        process.start()
-    finally:
-        delivery.close()
-        state.close()
-    order = {s.name: i for i, s in enumerate(specs)}
-    return sorted(runs.tallies, key=lambda t: order.get(t.site, 0))
-
-
-class _WatchProcess(CrawlerProcess):
-    """A crawler process that tells the watch loop to stop scheduling when a signal arrives."""
 
     on_signal: Callable[[], None] | None = None
 
@@ -260,6 +230,63 @@ class _WatchProcess(CrawlerProcess):
         super()._signal_shutdown(signum, frame)
 
 
+def _open_state(settings: Settings, state: CrawlState | None) -> CrawlState:
+    """The crawl state (the caller's, e.g. with a commit hook, or the data dir's), this crawl registered in it."""
+    state = state if state is not None else CrawlState.in_data_dir(settings.data_dir)
+    if state.begin_crawl():
+        logger.warning(
+            "an earlier crawl did not end normally: feeds and sitemaps are read in full once",
+            extra={"state": str(state.path)},
+        )
+    return state
+
+
+def crawl(
+    settings: Settings,
+    specs: list[SiteSpec],
+    delivery: Delivery,
+    item_pipelines: Mapping[str, int],
+    options: CrawlOptions | None = None,
+    state: CrawlState | None = None,
+) -> list[SiteTally]:
+    """Crawl each site once (discover, fetch, extract, then the item pipelines). Blocks until all finish.
+
+    ``item_pipelines`` is Scrapy's ``ITEM_PIPELINES`` (dotted path to order), given by the
+    caller so that this package does not depend on the pipelines. ``state``: the crawl
+    state to use (closed here), e.g. one whose commits wait for the delivery; by default
+    the data dir's.
+    """
+    opts = options or CrawlOptions()
+    logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
+    process = _SignalledProcess(scrapy_settings(settings, item_pipelines))
+    signalled: list[bool] = []
+    process.on_signal = lambda: signalled.append(True)
+    # Scrapy lowers the root logger to NOTSET when it leaves handlers to us; at DEBUG it
+    # would build a record (with the whole item) for every page.
+    logging.getLogger().setLevel(settings.log_level)
+    logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
+    quiet_download_tracebacks()
+    state = _open_state(settings, state)
+    runs = _Runs(process, settings, delivery, state, opts)
+    ended = False
+    try:
+        for spec in specs:
+            runs.start(spec)
+        # Scrapy, the site specs and the crawl state are loaded: what lives as long as the
+        # crawl leaves the collector's walks (0.1 ms a page went to collections before).
+        settle_long_lived_heap()
+        process.start()
+        # Stopped by a signal, Scrapy drops the requests still scheduled (pages a feed listed).
+        ended = not signalled and not runs.broken
+    finally:
+        delivery.close()
+        if ended:
+            state.end_crawl()
+        state.close()
+    order = {s.name: i for i, s in enumerate(specs)}
+    return sorted(runs.tallies, key=lambda t: order.get(t.site, 0))
+
+
 def watch(
     settings: Settings,
     specs: list[SiteSpec],
@@ -267,19 +294,25 @@ def watch(
     item_pipelines: Mapping[str, int],
     options: CrawlOptions | None = None,
     report: Callable[[SiteTally, float], None] | None = None,
+    state: CrawlState | None = None,
 ) -> None:
-    """Crawl every site on its own interval until SIGTERM/SIGINT; ``report`` hears each crawl and the next wait."""
+    """Crawl every site on its own interval until SIGTERM/SIGINT; ``report`` hears each crawl and the next wait.
+
+    ``state`` as for :func:`crawl`. A watch ends only by a signal, which drops the requests
+    still scheduled, so it stays registered as not ended normally: the next crawl reads
+    every feed in full once.
+    """
     opts = options or CrawlOptions()
     scrapy_conf = scrapy_settings(settings, item_pipelines)
     # The reactor Scrapy wants must be installed before anything imports twisted's default one.
     install_reactor(scrapy_conf["TWISTED_REACTOR"], scrapy_conf["ASYNCIO_EVENT_LOOP"])
     from twisted.internet import reactor
 
-    process = _WatchProcess(scrapy_conf)
+    process = _SignalledProcess(scrapy_conf)
     logging.getLogger().setLevel(settings.log_level)
     logging.getLogger("scrapy").setLevel(_scrapy_level(settings))
     quiet_download_tracebacks()
-    state = CrawlState.in_data_dir(settings.data_dir)
+    state = _open_state(settings, state)
     runs = _Runs(process, settings, delivery, state, opts)
     failures: dict[str, int] = {}
     stopping = False

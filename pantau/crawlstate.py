@@ -11,18 +11,32 @@ articles), so that a restarted crawler:
   last day and week, and which errors it met: the figures of ``pantau sites health`` and of
   the ``pantau_site_*`` Prometheus gauges (:mod:`pantau.sitehealth`).
 
-Writes are batched (a commit every :data:`COMMIT_EVERY` marks and at :meth:`CrawlState.flush`):
-a crash loses at most that many marks, and the only cost is fetching those pages again,
-which gives the same ids. The opposite, a mark committed for a record that never arrived,
-is what :mod:`pantau.reconcile` undoes in embedded mode (:meth:`CrawlState.refetch_articles`).
+Writes are batched (a commit every ``commit_every`` writes, :data:`COMMIT_EVERY` by default,
+and at :meth:`CrawlState.flush`): a crash loses at most that many marks, and the only cost is
+fetching those pages again, which gives the same ids. The opposite, a mark committed for a
+record that never arrived, must not happen silently. Two guards, one per mode:
+
+* ``before_commit``: a callable run before every commit. The Kafka crawl wires it to the
+  delivery's settle (every record handed over so far acknowledged, spooled and fsynced, or
+  dead-lettered), so no mark is ever committed for a record whose fate is unknown.
+* embedded mode has no such hook; :mod:`pantau.reconcile` undoes marks the store lacks
+  before the next crawl (:meth:`CrawlState.refetch_articles`).
+
+Feed validators are saved when a feed is read, before the pages it lists are fetched, so a
+crawl that does not end normally (killed, stopped by a signal) may leave validators whose
+pages were never fetched; a feed answering 304 would not list them again. A crawl
+registers itself (:meth:`CrawlState.begin_crawl`) and unregisters only when it ends
+normally (:meth:`CrawlState.end_crawl`); the next crawl that finds a registration whose
+process is gone forgets every validator, so each feed and sitemap is read in full once.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +88,10 @@ CREATE TABLE IF NOT EXISTS published (
     PRIMARY KEY (article_id, version)
 );
 CREATE INDEX IF NOT EXISTS published_site ON published (site, published_at);
+CREATE TABLE IF NOT EXISTS crawls (   -- crawls under way; a row left by a dead process: it did not end normally
+    pid INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL
+);
 """
 
 
@@ -119,30 +137,79 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (another user's counts: it cannot be ours to judge)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class CrawlState:
-    def __init__(self, path: Path) -> None:
+    """The crawl state in one SQLite file (see the module doc).
+
+    ``before_commit`` runs before every commit (an exception from it leaves the writes
+    uncommitted, for a later commit); ``commit_every`` is how many writes are batched.
+    """
+
+    def __init__(
+        self, path: Path, *, before_commit: Callable[[], object] | None = None, commit_every: int = COMMIT_EVERY
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.executescript(_SCHEMA)
+        self.before_commit = before_commit
+        self.commit_every = max(1, commit_every)
         self._pending = 0
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path) -> CrawlState:
-        return cls(data_dir / "crawl.sqlite3")
+    def in_data_dir(
+        cls, data_dir: Path, *, before_commit: Callable[[], object] | None = None, commit_every: int = COMMIT_EVERY
+    ) -> CrawlState:
+        return cls(data_dir / "crawl.sqlite3", before_commit=before_commit, commit_every=commit_every)
 
     def close(self) -> None:
         self.flush()
         self.db.close()
 
     def flush(self) -> None:
+        """Commit what was written, after ``before_commit`` (which must not fail silently: it raises)."""
+        if self.before_commit is not None:
+            self.before_commit()
         self.db.commit()
         self._pending = 0
 
     def _wrote(self) -> None:
         self._pending += 1
-        if self._pending >= COMMIT_EVERY:
+        if self._pending >= self.commit_every:
             self.flush()
+
+    # --- crawls under way -----------------------------------------------------------------
+
+    def begin_crawl(self) -> bool:
+        """Register this process's crawl; ``True`` when an earlier crawl did not end normally.
+
+        Then every feed and sitemap validator is forgotten (committed at once): that crawl
+        may have saved a feed's validators and died before fetching the pages it listed.
+        """
+        me = os.getpid()
+        gone = [pid for (pid,) in self.db.execute("SELECT pid FROM crawls") if pid == me or not _alive(pid)]
+        for pid in gone:
+            self.db.execute("DELETE FROM crawls WHERE pid = ?", (pid,))
+        if gone:
+            self.db.execute("DELETE FROM validators")
+        self.db.execute("INSERT OR REPLACE INTO crawls (pid, started_at) VALUES (?, ?)", (me, _iso(datetime.now(UTC))))
+        self.flush()
+        return bool(gone)
+
+    def end_crawl(self) -> None:
+        """This process's crawl ended normally: every page its feeds listed was dealt with."""
+        self.db.execute("DELETE FROM crawls WHERE pid = ?", (os.getpid(),))
+        self.flush()
 
     # --- article URLs ---------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """A local spool for records Kafka could not take, replayed when it is back.
 
 Append-only JSON lines in ``pending.jsonl``, one record per line, flushed per record and
-fsynced on close. Several processes may share the folder (a crawl and ``pantau spool
+fsynced by :meth:`Spool.sync` (the Kafka crawl calls it before committing crawl marks) and
+on close. Several processes may share the folder (a crawl and ``pantau spool
 replay``, two crawls): appends and the hand-over to a replay take an exclusive ``flock``
 on ``.lock``, an appender whose file was moved aside reopens the new one, and only one
 process replays at a time (``.replay.lock``, not waited for).
@@ -45,6 +46,7 @@ class Spool:
         self.directory = directory
         self._file: IO[str] | None = None
         self.appended = 0
+        self._unsynced = False
 
     @property
     def path(self) -> Path:
@@ -97,10 +99,28 @@ class Spool:
             handle.write(lines)
             handle.flush()
         self.appended += len(records)
+        self._unsynced = True
 
-    def close(self) -> None:
+    def sync(self) -> None:
+        """Make what this process appended survive a power cut: fsync the file and its folder entry.
+
+        A no-op when nothing was appended since the last sync (the usual case: Kafka took everything).
+        """
+        if not self._unsynced:
+            return
         if self._file is not None:
             os.fsync(self._file.fileno())
+        # A newly created pending.jsonl (or one a replay moved aside) is only durable once its folder is.
+        descriptor = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        self._unsynced = False
+
+    def close(self) -> None:
+        self.sync()
+        if self._file is not None:
             self._file.close()
             self._file = None
 

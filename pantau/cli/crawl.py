@@ -120,16 +120,19 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Watching {len(specs)} site(s) in {settings.mode} mode; SIGTERM or Ctrl-C stops.", flush=True)
         if reconciled is not None and reconciled.total:
             print(reconciled.summary(), flush=True)
-        watch(settings, specs, wiring.delivery(settings), ITEM_PIPELINES, options, report=report)
+        delivery = wiring.delivery(settings)
+        state = wiring.crawl_state(settings, delivery)
+        watch(settings, specs, delivery, ITEM_PIPELINES, options, report=report, state=state)
         print("Stopped.", flush=True)
         return EXIT_OK
     from crawlers.runner import crawl
 
     delivery = wiring.delivery(settings)
+    state = wiring.crawl_state(settings, delivery)
     if options.window.backfill:
-        tallies = _backfill(settings, specs, delivery, options)
+        tallies = _backfill(settings, specs, delivery, options, state)
     else:
-        tallies = crawl(settings, specs, delivery, ITEM_PIPELINES, options)
+        tallies = crawl(settings, specs, delivery, ITEM_PIPELINES, options, state)
     print(f"Crawled {len(tallies)} site(s) in {settings.mode} mode:")
     for tally in tallies:
         print("  " + tally.summary())
@@ -178,7 +181,7 @@ def _kafka_summary(delivery: Any) -> int:
     return int(delivery.spool.pending())
 
 
-def _backfill(settings: Settings, specs: list[Any], delivery: Any, options: Any) -> list[Any]:
+def _backfill(settings: Settings, specs: list[Any], delivery: Any, options: Any, state: Any) -> list[Any]:
     """A crawl with a progress bar per site: days walked back from --until towards --since."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -201,7 +204,7 @@ def _backfill(settings: Settings, specs: list[Any], delivery: Any, options: Any)
             bar.update(tasks[site], completed=max(0, done), pages=pages, oldest=oldest.date() if oldest else "-")
 
         options.progress = progress
-        tallies = crawl(settings, specs, delivery, ITEM_PIPELINES, options)
+        tallies = crawl(settings, specs, delivery, ITEM_PIPELINES, options, state)
         for task in tasks.values():
             bar.update(task, completed=days)
     return tallies

@@ -14,6 +14,7 @@ from pantau.config import ConfigError, Settings
 from pantau.delivery import Delivery
 
 if TYPE_CHECKING:
+    from pantau.crawlstate import CrawlState
     from pantau.search import SearchBackend
     from pipelines.kafka_delivery import KafkaDelivery
 
@@ -77,6 +78,26 @@ def delivery(settings: Settings) -> Delivery:
         worker=settings.embedded_worker,
         on_enriched=embedded_alert_hooks(settings),
     )
+
+
+def crawl_state(settings: Settings, delivery: Delivery) -> CrawlState | None:
+    """The crawl state a crawl delivering to ``delivery`` must use; ``None``: the data dir's, as it is.
+
+    A Kafka crawl commits a mark only after every record handed over before it has a known
+    fate (:meth:`~pipelines.kafka_delivery.KafkaDelivery.settle`: acknowledged, spooled and
+    fsynced, or dead-lettered), so a kill never leaves a committed mark for a record still in
+    the producer's buffer. Embedded mode needs no hook: :mod:`pantau.reconcile` compares
+    the marks with the store before each crawl.
+    """
+    if settings.mode != "kafka":  # (and kafka-python, ~0.3 s to import, is not needed)
+        return None
+    from pantau.crawlstate import CrawlState
+    from pipelines.kafka_delivery import SETTLED_COMMIT_EVERY, KafkaDelivery
+
+    if not isinstance(delivery, KafkaDelivery):
+        return None
+
+    return CrawlState.in_data_dir(settings.data_dir, before_commit=delivery.settle, commit_every=SETTLED_COMMIT_EVERY)
 
 
 def search_backend(settings: Settings) -> SearchBackend:
