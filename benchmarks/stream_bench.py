@@ -1,6 +1,6 @@
 """The stream: Kafka -> enrich consumer -> index consumer -> Elasticsearch, beside a bare bulk, in one run.
 
-Run: ``.venv/bin/python -m benchmarks.stream_bench [--articles 50000] [--enrich-processes 2] [--warm-up 2000] [--quick]``
+Run: ``.venv/bin/python -m benchmarks.stream_bench [--articles 50000] [--warm-up 2000] [--quick]``
 (``--kafka``/``--elasticsearch`` point at running engines; without them the local stack is
 started on the benchmark ports, 46092/46093/46200 under ``.stack-bench``, and stopped again
 if it was not running before).
