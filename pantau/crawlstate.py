@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pantau.processes import pid_alive
+
 COMMIT_EVERY = 50
 
 _SCHEMA = """
@@ -137,17 +139,6 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process with this id exists (another user's counts: it cannot be ours to judge)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class CrawlState:
     """The crawl state in one SQLite file (see the module doc).
 
@@ -197,7 +188,7 @@ class CrawlState:
         may have saved a feed's validators and died before fetching the pages it listed.
         """
         me = os.getpid()
-        gone = [pid for (pid,) in self.db.execute("SELECT pid FROM crawls") if pid == me or not _alive(pid)]
+        gone = [pid for (pid,) in self.db.execute("SELECT pid FROM crawls") if pid == me or not pid_alive(pid)]
         for pid in gone:
             self.db.execute("DELETE FROM crawls WHERE pid = ?", (pid,))
         if gone:

@@ -24,6 +24,7 @@ from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from infra.stack.config import HOST
 from infra.stack.errors import StackError
+from pantau.processes import pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -66,24 +67,9 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float) -
     return bool(retrying(condition))
 
 
-def _pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc_stat = Path(f"/proc/{pid}/stat")
-    with contextlib.suppress(OSError):
-        # A zombie still answers signal 0 but is dead for our purposes.
-        state = proc_stat.read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    return True
-
-
 def pid_runs(pid: int, marker: str) -> bool:
     """Alive and (where /proc tells) really the program we started, not a recycled pid."""
-    if not _pid_exists(pid):
+    if not pid_alive(pid):
         return False
     cmdline = Path(f"/proc/{pid}/cmdline")
     try:
