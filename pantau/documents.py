@@ -7,6 +7,7 @@ writer adds them (:func:`to_document`), readers strip them before rebuilding an
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,9 +106,9 @@ def document_json(article: Article, indexed_at: datetime | None = None) -> bytes
     )
 
 
-def from_document(source: dict[str, Any]) -> Article:
-    """The article inside a stored document (derived fields, if the source holds them, dropped)."""
-    data = dict(source)
+def without_derived(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's contract fields only: a copy with every derived field removed."""
+    data = json.loads(json.dumps(document))
     for path in DERIVED_FIELDS:
         *parents, leaf = path.split(".")
         node: Any = data
@@ -115,4 +116,9 @@ def from_document(source: dict[str, Any]) -> Article:
             node = node.get(key) if isinstance(node, dict) else None
         if isinstance(node, dict):
             node.pop(leaf, None)
-    return Article.model_validate(data)
+    return data  # type: ignore[no-any-return]
+
+
+def from_document(source: dict[str, Any]) -> Article:
+    """The article inside a stored document (derived fields, if the source holds them, dropped)."""
+    return Article.model_validate(without_derived(source))

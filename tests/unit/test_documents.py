@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from pantau.documents import DERIVED_FIELDS, document_json, from_document, to_document
+from pantau.documents import document_json, from_document, to_document, without_derived
 from pantau.query import indexed_forms, indexed_words, stemmed_text
 from pantau.schema import Article, article_id
 from tests import search_corpus
 
 WHEN = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
-
-
-def without_derived(doc: dict[str, Any]) -> dict[str, Any]:
-    data = json.loads(json.dumps(doc))
-    for path in DERIVED_FIELDS:
-        *parents, leaf = path.split(".")
-        node: Any = data
-        for key in parents:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(leaf, None)
-    return data
 
 
 def odd_article() -> Article:
