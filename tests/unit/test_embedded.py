@@ -11,11 +11,10 @@ import pytest
 
 from pantau.delivery import dead_letter
 from pantau.embedded import EmbeddedDelivery, WorkerKind, _BatchWriter
-from pantau.enrich.relevance import default_scorer
 from pantau.enrich.stage import Enricher
-from pantau.enrich.text import ArticleText
-from pantau.schema import Article, Relevance, article_id
+from pantau.schema import Article, article_id
 from pantau.store import Store
+from tests.scorers import BreaksOn
 
 FETCHED = datetime(2024, 10, 4, 2, 0, tzinfo=UTC)
 BODY = (
@@ -121,21 +120,6 @@ def test_a_batch_is_one_transaction(tmp_path: Path) -> None:
     assert store.count() == 2
 
 
-class _BreaksOn:
-    """A scorer with a bug that shows on one title; the rest are scored as the default does."""
-
-    name = "breaks-on"
-
-    def __init__(self, title: str) -> None:
-        self.title = title
-        self.inner = default_scorer()
-
-    def score(self, title: str, body: str, text: ArticleText | None = None) -> Relevance:
-        if title == self.title:
-            raise RuntimeError(f"scorer broke on {title!r}")
-        return self.inner.score(title, body, text)
-
-
 def test_a_batch_stores_the_good_articles_and_dead_letters_the_bad_with_their_reasons(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite3")
     broken = article(2).model_copy(update={"title": "boom"})
@@ -145,7 +129,7 @@ def test_a_batch_stores_the_good_articles_and_dead_letters_the_bad_with_their_re
         ("article", broken.to_json()),
         ("article", article(3).to_json()),
     ]
-    _BatchWriter(store, Enricher(scorer=_BreaksOn("boom")), ()).write(records)
+    _BatchWriter(store, Enricher(scorer=BreaksOn("boom")), ()).write(records)
     assert store.count() == 2
     assert all(store.get(article(n).id) is not None for n in (1, 3))
     reasons = sorted(letter.reason for letter in store.dead_letters())

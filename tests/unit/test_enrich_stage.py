@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from pantau.enrich.lines import enrich_lines
-from pantau.enrich.relevance import default_scorer
 from pantau.enrich.stage import Enricher
-from pantau.enrich.text import ArticleText
 from pantau.evaluation import load_jsonl
-from pantau.schema import Article, Relevance, article_id
+from pantau.schema import Article, article_id
+from tests.scorers import BreaksOn
 
 FETCHED = datetime(2024, 10, 4, 2, 0, tzinfo=UTC)
 STORY = (
@@ -153,27 +152,12 @@ def test_a_batch_is_enriched_exactly_as_one_article_after_another() -> None:
         assert result[1].model_dump_json() == signature.model_dump_json()
 
 
-class _FailsOn:
-    """A scorer that breaks on one title (an enrichment bug) and scores the rest as the default does."""
-
-    name = "fails-on"
-
-    def __init__(self, title: str) -> None:
-        self.title = title
-        self.inner = default_scorer()
-
-    def score(self, title: str, body: str, text: ArticleText | None = None) -> Relevance:
-        if title == self.title:
-            raise RuntimeError(f"scorer broke on {title!r}")
-        return self.inner.score(title, body, text)
-
-
 def test_an_article_that_fails_in_a_batch_takes_its_place_and_the_rest_go_on() -> None:
     now = datetime(2024, 10, 5, tzinfo=UTC)
     articles = _articles_from_dev_set()[:10]
     broken = articles[4].model_copy(update={"title": "boom"})
     batch = [*articles[:4], broken, *articles[4:]]
-    results = Enricher(scorer=_FailsOn("boom")).enrich_many(batch, now)
+    results = Enricher(scorer=BreaksOn("boom")).enrich_many(batch, now)
     failed = results[4]
     assert isinstance(failed, RuntimeError) and "boom" in str(failed)
     expected = Enricher().enrich_many(articles, now)
@@ -182,4 +166,4 @@ def test_an_article_that_fails_in_a_batch_takes_its_place_and_the_rest_go_on() -
         assert not isinstance(result, Exception) and not isinstance(reference, Exception)
         assert result[0].to_json() == reference[0].to_json()
     with pytest.raises(RuntimeError, match="boom"):
-        Enricher(scorer=_FailsOn("boom")).enrich(broken, now)
+        Enricher(scorer=BreaksOn("boom")).enrich(broken, now)
