@@ -68,9 +68,9 @@ bench: install
 	$(BIN)/python -m benchmarks.dedup_bench
 	$(BIN)/python -m benchmarks.crawl_bench
 	$(BENCH_STACK) $(BIN)/pantau stack up
-	@rc=0; $(BIN)/python -m benchmarks.stream_bench --articles 10000 $(BENCH_ENGINES) || rc=$$?; \
-	$(BIN)/python -m benchmarks.latency_bench --seconds 20 $(BENCH_ENGINES) || rc=$$?; \
-	$(BIN)/python -m benchmarks.alert_latency_bench --seconds 15 $(BENCH_ENGINES) || rc=$$?; \
+	@rc=0; $(BIN)/python -m benchmarks.stream_bench --articles 10000 --warm-up 1000 $(BENCH_ENGINES) || rc=$$?; \
+	$(BIN)/python -m benchmarks.latency_bench --seconds 15 $(BENCH_ENGINES) || rc=$$?; \
+	$(BIN)/python -m benchmarks.alert_latency_bench --seconds 10 $(BENCH_ENGINES) || rc=$$?; \
 	$(BIN)/python -m benchmarks.search_bench --articles 20000 $(BENCH_ENGINES) || rc=$$?; \
 	$(BENCH_STACK) $(BIN)/pantau stack down; exit $$rc
 
