@@ -47,10 +47,18 @@ class Ledger:
     scheduled: set[str] = field(default_factory=set)
     #: URL keys remembered from earlier runs (and this one).
     known: set[str] = field(init=False)
+    #: URL keys remembered from earlier runs only.
+    earlier: frozenset[str] = field(init=False)
+    #: Feeds and sitemaps whose validators this run saved.
+    validated: list[str] = field(default_factory=list)
+    #: This run did not follow everything its feeds and sitemaps listed (an article budget
+    #: ran out, or a backfill window left entries out): see :meth:`close`.
+    partial: bool = False
 
     def __post_init__(self) -> None:
         self.tally = SiteTally(self.site)
         self.known = self.state.seen_urls(self.site)
+        self.earlier = frozenset(self.known)
 
     def wants(self, found: Found) -> bool:
         """Whether to fetch this article URL in this run (and remember that it was scheduled)."""
@@ -64,6 +72,10 @@ class Ledger:
                 return False
         self.scheduled.add(key)
         return True
+
+    def unseen_before(self, url: str) -> bool:
+        """Whether no earlier run knew this URL (whatever this run has done with it since)."""
+        return url_key(url) not in self.earlier
 
     def is_new(self, url: str) -> bool:
         key = url_key(url)
@@ -136,7 +148,19 @@ class Ledger:
         """A named failure: not remembered as seen, so the next run tries the page again."""
         self.tally.outcome("failed", kind, example)
 
+    def save_validators(
+        self, url: str, etag: str | None, last_modified: str | None, children: list[str] | None = None
+    ) -> None:
+        """Remember a feed's or sitemap's validators for the next run's conditional GET."""
+        self.state.save_validators(url, etag, last_modified, children)
+        self.validated.append(url)
+
     def close(self) -> RunRecord:
+        if self.partial and self.validated:
+            # A 304 next time would hide the entries this run left out (past the budget, or
+            # outside the backfill window) for good: the next run reads these in full.
+            self.state.forget_validators(self.validated)
+            logger.info("feeds will be read in full next time", extra={"site": self.site, "urls": len(self.validated)})
         t = self.tally
         t.finished_at = datetime.now(UTC)
         run = RunRecord(

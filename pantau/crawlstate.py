@@ -327,6 +327,11 @@ class CrawlState:
         row = self.db.execute("SELECT etag, last_modified, children FROM validators WHERE url = ?", (url,)).fetchone()
         return Validators(row[0], row[1], tuple(json.loads(row[2] or "[]"))) if row else None
 
+    def forget_validators(self, urls: Iterable[str]) -> None:
+        """Drop these URLs' validators, so that the next crawl reads them in full."""
+        self.db.executemany("DELETE FROM validators WHERE url = ?", [(url,) for url in urls])
+        self._wrote()
+
     def save_validators(
         self, url: str, etag: str | None, last_modified: str | None, children: list[str] | None = None
     ) -> None:

@@ -300,3 +300,16 @@ def test_the_demo_stores_all_five_sites_where_search_finds_them(tmp_path: Path) 
     assert found.returncode == 0, found.stderr
     sites = {json.loads(line)["site"] for line in found.stdout.splitlines() if line.strip()}
     assert len(sites) >= 4, sites
+
+
+@pytest.mark.parametrize("site", ["postkotantb", "memorandum"])
+def test_pages_a_budget_left_out_are_fetched_by_the_next_crawl(tmp_path: Path, site: str) -> None:
+    expected = expected_articles(site)
+    with FixtureServer(site) as server:
+        first = run(tmp_path, "crawl", site, "--max-articles", "1", *mirror_args({site: server}))
+        assert "Traceback" not in first.stderr, first.stderr[-3000:]
+        assert len(stored_articles(tmp_path / "pantau.sqlite3", site=site)) < len(expected)
+        # Without a budget: the feeds answered 200 again (not 304), so what the budget left out is found.
+        second = run(tmp_path, "crawl", site, *mirror_args({site: server}))
+        assert "Traceback" not in second.stderr, second.stderr[-3000:]
+    assert {a.id for a in stored_articles(tmp_path / "pantau.sqlite3", site=site)} == set(expected)
