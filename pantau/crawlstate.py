@@ -192,7 +192,7 @@ class CrawlState:
         for pid in gone:
             self.db.execute("DELETE FROM crawls WHERE pid = ?", (pid,))
         if gone:
-            self.db.execute("DELETE FROM validators")
+            self._delete_validators()
         self.db.execute("INSERT OR REPLACE INTO crawls (pid, started_at) VALUES (?, ?)", (me, _iso(datetime.now(UTC))))
         self.flush()
         return bool(gone)
@@ -283,7 +283,7 @@ class CrawlState:
                 "DELETE FROM published WHERE site = ? AND article_id = ? AND version > ?", (site, article_id, stored)
             )
         if lost or letters:
-            self.db.execute("DELETE FROM validators")
+            self._delete_validators()
         self.flush()
 
     def mark(
@@ -329,8 +329,15 @@ class CrawlState:
 
     def forget_validators(self, urls: Iterable[str]) -> None:
         """Drop these URLs' validators, so that the next crawl reads them in full."""
-        self.db.executemany("DELETE FROM validators WHERE url = ?", [(url,) for url in urls])
+        self._delete_validators(urls)
         self._wrote()
+
+    def _delete_validators(self, urls: Iterable[str] | None = None) -> None:
+        """Delete validators (all of them by default); the caller decides when to commit."""
+        if urls is None:
+            self.db.execute("DELETE FROM validators")
+        else:
+            self.db.executemany("DELETE FROM validators WHERE url = ?", [(url,) for url in urls])
 
     def save_validators(
         self, url: str, etag: str | None, last_modified: str | None, children: list[str] | None = None
